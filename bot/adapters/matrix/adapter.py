@@ -1,0 +1,438 @@
+"""The Matrix adapter: matrix-nio sync loop -> core invocations -> replies as m.notice.
+
+The since-token is stored after each handled batch and every event id is claimed in the
+database before it is handled, so a restart neither reprocesses nor misses events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import nio
+
+from bot.adapters.matrix.roles import roles_for
+from bot.adapters.matrix.text import command_text, looks_like_user_id, render_html
+from bot.core.binding import ArgumentError, Token, bind_arguments, find_command, tokenize
+from bot.core.capabilities import Role
+from bot.core.commands import Command, ParamType
+from bot.core.context import MessageRef, PersonRef, RoomRef
+from bot.core.dispatch import Invocation
+from bot.core.errors import HavenError, UserError
+from bot.core.replies import Reply, ReplyKind
+from bot.storage.platform_state_repository import PlatformStateRepository
+
+if TYPE_CHECKING:
+    from bot.app import Haven
+    from bot.core.i18n import Translator
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "matrix"
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"types": []},
+    "account_data": {"types": []},
+    "room": {
+        "timeline": {"types": ["m.room.message", "m.reaction", "m.space.child"], "limit": 100},
+        "state": {"lazy_load_members": True},
+        "ephemeral": {"types": []},
+        "account_data": {"types": []},
+    },
+}
+
+
+class MatrixError(HavenError):
+    """A Matrix request failed; `errcode` is the server's code when there was one."""
+
+    def __init__(self, what: str, response: Any) -> None:
+        self.errcode = getattr(response, "status_code", None)
+        super().__init__(f"{what} failed: {getattr(response, 'message', response)}")
+
+
+def _ok(response: Any, expected: type, what: str) -> Any:
+    """matrix-nio returns errors instead of raising: turn them into exceptions here."""
+    if not isinstance(response, expected):
+        raise MatrixError(what, response)
+    return response
+
+
+class MatrixAdapter:
+    """Serves Haven's commands in the rooms of one Matrix space."""
+
+    name = PLATFORM
+
+    def __init__(self, app: Haven) -> None:
+        self.app = app
+        self.settings = app.settings.matrix
+        self.state = PlatformStateRepository(app.db, PLATFORM)
+        config = nio.AsyncClientConfig(store_sync_tokens=False, encryption_enabled=False)
+        self.client = nio.AsyncClient(
+            self.settings.homeserver, self.settings.user_id, store_path="", config=config
+        )
+        self.allowed_rooms: set[str] = set()
+        self._sync_task: asyncio.Task[None] | None = None
+        self._running = False
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._ready = asyncio.Event()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in, catch up to the stored since-token, then sync in the background."""
+        await self._login()
+        since = await self.state.get("since")
+        if since is None:
+            # First start: skip history from before Haven served this account.
+            first = _ok(
+                await self.client.sync(timeout=0, sync_filter=SYNC_FILTER, full_state=True),
+                nio.SyncResponse,
+                "initial sync",
+            )
+            await self._handle_invites(first)
+            await self.state.set("since", first.next_batch)
+        else:
+            self.client.next_batch = since
+        await self._refresh_allowed_rooms()
+        self._running = True
+        self._sync_task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
+        await asyncio.wait_for(self._ready.wait(), timeout=60)
+
+    async def stop(self) -> None:
+        """Finish in-flight handlers, stop syncing and close the HTTP session."""
+        self._running = False
+        if self._sync_task is not None:
+            self._sync_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sync_task
+        if self._handlers:
+            await asyncio.gather(*self._handlers, return_exceptions=True)
+        await self.client.close()
+
+    async def _login(self) -> None:
+        secrets = self.app.secrets
+        if secrets.matrix_access_token is not None:
+            self.client.access_token = secrets.matrix_access_token.get_secret_value()
+            who = _ok(await self.client.whoami(), nio.WhoamiResponse, "whoami")
+            self.client.user_id = who.user_id
+            self.client.device_id = who.device_id or ""
+        elif secrets.matrix_password is not None:
+            _ok(
+                await self.client.login(
+                    secrets.matrix_password.get_secret_value(),
+                    device_name=self.settings.device_name,
+                ),
+                nio.LoginResponse,
+                "login",
+            )
+        else:
+            raise HavenError(
+                "Matrix is enabled but neither HAVEN_MATRIX_ACCESS_TOKEN nor "
+                "HAVEN_MATRIX_PASSWORD is set"
+            )
+        log.info("logged in to Matrix as %s", self.client.user_id)
+
+    async def _refresh_allowed_rooms(self) -> None:
+        allowed = set(self.settings.rooms.values())
+        space = self.settings.space_id
+        if space:
+            allowed.add(space)
+            state = await self.client.room_get_state(space)
+            if isinstance(state, nio.RoomGetStateResponse):
+                for event in state.events:
+                    if event.get("type") == "m.space.child" and event.get("content", {}).get(
+                        "via"
+                    ):
+                        allowed.add(event["state_key"])
+        dms = await self.state.get("dm_rooms")
+        if dms:
+            allowed.update(json.loads(dms).values())
+        self.allowed_rooms = allowed
+
+    # -- sync ----------------------------------------------------------------------------
+
+    async def _sync_loop(self) -> None:
+        backoff = 1.0
+        while self._running:
+            response = await self.client.sync(
+                timeout=self.settings.sync_timeout_ms,
+                sync_filter=SYNC_FILTER,
+                since=self.client.next_batch,
+            )
+            if not isinstance(response, nio.SyncResponse):
+                log.warning("sync failed (%s); retrying in %.0f s", response, backoff)
+                self._ready.set()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60.0)
+                continue
+            backoff = 1.0
+            try:
+                await self._handle_batch(response)
+            except Exception:
+                log.exception("handling a sync batch failed")
+            await self.state.set("since", response.next_batch)
+            self._ready.set()
+
+    async def _handle_batch(self, response: nio.SyncResponse) -> None:
+        await self._handle_invites(response)
+        tasks = []
+        for room_id, info in response.rooms.join.items():
+            if room_id not in self.allowed_rooms:
+                continue
+            for event in info.timeline.events:
+                if getattr(event, "sender", None) == self.client.user_id:
+                    continue
+                tasks.append(self._spawn(self._handle_event(room_id, event)))
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Any) -> asyncio.Task[None]:
+        task = asyncio.create_task(coro)
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+        return task
+
+    async def _handle_invites(self, response: nio.SyncResponse) -> None:
+        for room_id, info in response.rooms.invite.items():
+            inviter, direct = None, False
+            for event in info.invite_state:
+                if isinstance(event, nio.InviteMemberEvent) and (
+                    event.state_key == self.client.user_id
+                ):
+                    inviter = event.sender
+                    direct = bool(event.content.get("is_direct"))
+            if room_id in self.allowed_rooms or (direct and await self._is_member(inviter)):
+                joined = await self.client.join(room_id)
+                if isinstance(joined, nio.JoinResponse) and direct:
+                    await self._remember_dm(inviter or "", room_id)
+            else:
+                log.info("declining an invite to a room outside the space")
+                await self.client.room_leave(room_id)
+
+    async def _is_member(self, user_id: str | None) -> bool:
+        space = self.settings.space_id
+        if not user_id or not space or space not in self.client.rooms:
+            return False
+        return user_id in self.client.rooms[space].users
+
+    async def _handle_event(self, room_id: str, event: nio.Event) -> None:
+        try:
+            if isinstance(event, nio.RoomMessageText):
+                if event.sender in self.settings.ignore_users:
+                    return
+                text = command_text(event.body, event.formatted_body)
+                if not text.startswith(self.settings.command_prefix):
+                    return
+                if not await self.state.claim_event(event.event_id):
+                    return
+                await self._handle_command(
+                    room_id, event, text[len(self.settings.command_prefix) :]
+                )
+            elif isinstance(event, nio.ReactionEvent):
+                if not await self.state.claim_event(event.event_id):
+                    return
+                await self._handle_reaction(room_id, event)
+            elif isinstance(event, nio.UnknownEvent) and event.type == "m.space.child":
+                await self._refresh_allowed_rooms()
+        except Exception:
+            log.exception("handling a Matrix event failed")
+
+    # -- commands ------------------------------------------------------------------------
+
+    def _roles(self, user_id: str) -> frozenset[Role]:
+        level = 0
+        space = self.settings.space_id
+        if space and space in self.client.rooms:
+            level = self.client.rooms[space].power_levels.get_user_level(user_id)
+        return roles_for(user_id, level, self.settings.roles)
+
+    def _person(self, room_id: str, user_id: str) -> PersonRef:
+        room = self.client.rooms.get(room_id)
+        name = room.user_name(user_id) if room is not None else None
+        return PersonRef(PLATFORM, user_id, name or "")
+
+    def _room(self, room_id: str) -> RoomRef:
+        room = self.client.rooms.get(room_id)
+        name = room.display_name if room is not None else ""
+        private = room is not None and room.member_count <= 2
+        return RoomRef(PLATFORM, room_id, name, private)
+
+    async def _handle_command(self, room_id: str, event: nio.RoomMessageText, line: str) -> None:
+        identity = self._person(room_id, event.sender)
+        roles = self._roles(event.sender)
+        room = self._room(room_id)
+        command: Command | None = None
+        try:
+            tokens = tokenize(line)
+            command, group, rest = find_command(self.app.registry, tokens)
+            if command is None:
+                command, rest = self._fallback_to_help(tokens, group)
+            args = bind_arguments(command, rest)
+            args = {k: self._resolve(command, k, v, room_id) for k, v in args.items()}
+        except UserError as exc:
+            reply = await self._refusal(identity, roles, exc, command)
+            await self._deliver(room_id, event, identity, reply)
+            return
+        invocation = Invocation(command, identity, roles, room, args)
+        reply = await self.app.dispatcher.invoke(invocation, self)
+        await self._deliver(room_id, event, identity, reply)
+
+    def _fallback_to_help(self, tokens: list, group: str | None) -> tuple[Command, list]:
+        """A bare group shows the group's help; an unknown word is refused with a hint."""
+        help_command = self.app.registry.get("help")
+        if group is not None and help_command is not None:
+            return help_command, [Token(group)]
+        word = tokens[0].text if tokens else ""
+        raise UserError("error.unknown_command", command=word, prefix=self.settings.command_prefix)
+
+    def _resolve(self, command: Command, name: str, value: Any, room_id: str) -> Any:
+        param = command.param(name)
+        if param is None or not isinstance(value, str):
+            return value
+        if param.type is ParamType.MEMBER and looks_like_user_id(value):
+            return self._person(room_id, value)
+        if param.type is ParamType.ROOM and value in self.client.rooms:
+            return self._room(value)
+        return value
+
+    async def _refusal(
+        self,
+        identity: PersonRef,
+        roles: frozenset[Role],
+        error: UserError,
+        command: Command | None,
+    ) -> Reply:
+        _, person = await self.app.dispatcher.actor_for(identity, roles)
+        translator = self.app.dispatcher.translator(self.app.dispatcher.locale_for(person, None))
+        if isinstance(error, ArgumentError) and command is not None:
+            return self.app.dispatcher.error_reply(translator, error, self, command)
+        return self.app.dispatcher.error_reply(translator, error)
+
+    async def _handle_reaction(self, room_id: str, event: nio.ReactionEvent) -> None:
+        stored = await self.state.get(f"buttons:{event.reacts_to}")
+        if stored is None:
+            return
+        spec = json.loads(stored)
+        action = spec["actions"].get(event.key.replace("\ufe0f", ""))
+        if action is None or spec.get("user") not in (None, event.sender):
+            return
+        command_name, _, argument = action.partition(":")
+        command = self.app.registry.get(command_name)
+        if command is None:
+            return
+        identity = self._person(room_id, event.sender)
+        param = command.positionals[0].name if command.positionals else None
+        args = {param: argument} if param else {}
+        invocation = Invocation(
+            command, identity, self._roles(event.sender), self._room(room_id), args
+        )
+        reply = await self.app.dispatcher.invoke(invocation, self)
+        await self._send(room_id, reply, reply_to=event.reacts_to)
+
+    # -- delivering replies --------------------------------------------------------------
+
+    async def _deliver(
+        self, room_id: str, event: nio.RoomMessageText, identity: PersonRef, reply: Reply
+    ) -> None:
+        keep_inline = reply.kind in (ReplyKind.ERROR, ReplyKind.CONFIRM)
+        if reply.private and not keep_inline and not self._room(room_id).private:
+            dm = await self.private_room(identity.user_id)
+            await self._send(dm, reply)
+            translator = await self._translator_for(identity)
+            pointer = Reply(translator.gettext("matrix.sent_privately"))
+            await self._send(room_id, pointer, reply_to=event.event_id)
+            return
+        await self._send(room_id, reply, reply_to=event.event_id, addressee=identity)
+
+    async def _translator_for(self, identity: PersonRef) -> Translator:
+        _, person = await self.app.dispatcher.actor_for(identity, frozenset())
+        return self.app.dispatcher.translator(self.app.dispatcher.locale_for(person, None))
+
+    async def _send(
+        self,
+        room_id: str,
+        reply: Reply,
+        *,
+        reply_to: str | None = None,
+        addressee: PersonRef | None = None,
+    ) -> str:
+        text = reply.text
+        if reply.buttons:
+            hints = " · ".join(f"{b.emoji} {b.label}" for b in reply.buttons if b.emoji)
+            text = f"{text}\n{hints}"
+        content: dict[str, Any] = {
+            "msgtype": "m.notice",
+            "body": text,
+            "format": "org.matrix.custom.html",
+            "formatted_body": render_html(text, reply.mentions),
+            "m.mentions": {"user_ids": sorted({p.user_id for p in reply.mentions})},
+        }
+        if reply_to is not None:
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+        sent = _ok(
+            await self.client.room_send(room_id, "m.room.message", content),
+            nio.RoomSendResponse,
+            "send",
+        )
+        if reply.buttons:
+            actions = {b.emoji: b.action for b in reply.buttons if b.emoji}
+            user = addressee.user_id if addressee is not None else None
+            await self.state.set(
+                f"buttons:{sent.event_id}", json.dumps({"actions": actions, "user": user})
+            )
+        return sent.event_id
+
+    async def private_room(self, user_id: str) -> str:
+        """The direct room with `user_id`, created (and remembered) on first use."""
+        stored = await self.state.get("dm_rooms")
+        rooms: dict[str, str] = json.loads(stored) if stored else {}
+        existing = rooms.get(user_id)
+        if existing and existing in self.client.rooms:
+            return existing
+        created = _ok(
+            await self.client.room_create(
+                is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat
+            ),
+            nio.RoomCreateResponse,
+            "create direct room",
+        )
+        await self._remember_dm(user_id, created.room_id)
+        return created.room_id
+
+    async def _remember_dm(self, user_id: str, room_id: str) -> None:
+        stored = await self.state.get("dm_rooms")
+        rooms: dict[str, str] = json.loads(stored) if stored else {}
+        rooms[user_id] = room_id
+        await self.state.set("dm_rooms", json.dumps(rooms))
+        self.allowed_rooms.add(room_id)
+
+    # -- ChatPlatform port ---------------------------------------------------------------
+
+    def command_syntax(self, command: Command, translate: Translator) -> str:
+        """`!group sub <param> [param] [--option <option>]`."""
+        parts = [f"{self.settings.command_prefix}{command.qualified_name}"]
+        for param in command.positionals:
+            parts.append(f"<{param.name}>" if param.required else f"[{param.name}]")
+        for param in command.options:
+            if param.type is ParamType.BOOLEAN:
+                parts.append(f"[--{param.name}]")
+            else:
+                parts.append(f"[--{param.name} <{param.name}>]")
+        return " ".join(parts)
+
+    def mention(self, person: PersonRef) -> str:
+        """The user id; `render_html` turns it into a pill."""
+        return person.user_id
+
+    async def send(self, room: RoomRef, reply: Reply) -> MessageRef:
+        """Post in a room."""
+        event_id = await self._send(room.room_id, reply)
+        return MessageRef(PLATFORM, room.room_id, event_id)
+
+    async def send_private(self, person: PersonRef, reply: Reply) -> MessageRef:
+        """Post in the direct room with `person`."""
+        room_id = await self.private_room(person.user_id)
+        event_id = await self._send(room_id, reply)
+        return MessageRef(PLATFORM, room_id, event_id)

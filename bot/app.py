@@ -1,0 +1,128 @@
+"""Composition root: settings -> storage -> services -> adapters.
+
+Features receive the `Haven` object in their `setup` and take what they need from it
+(registry, database, repositories, clock), as maubot injects into plugins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.core.capabilities import CapabilityPolicy
+from bot.core.commands import CommandRegistry
+from bot.core.dispatch import Dispatcher
+from bot.core.i18n import Catalogues, default_catalogues
+from bot.core.ports import Clock, SystemClock
+from bot.settings import Secrets, Settings
+from bot.storage.confirmation_repository import ConfirmationRepository
+from bot.storage.database import Database
+from bot.storage.migrations import migrate
+from bot.storage.people_repository import PeopleRepository
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FEATURES: tuple[str, ...] = ("basics",)
+
+
+class Adapter(Protocol):
+    """A running platform connection."""
+
+    name: str
+
+    async def start(self) -> None:
+        """Connect and begin serving (returns once ready)."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect cleanly."""
+        ...
+
+
+class Haven:
+    """One Haven instance: storage, commands, dispatcher and platform adapters."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: Secrets | None = None,
+        *,
+        clock: Clock | None = None,
+        features: Sequence[str] = DEFAULT_FEATURES,
+        catalogues: Catalogues | None = None,
+    ) -> None:
+        self.settings = settings
+        self.secrets = secrets or Secrets()
+        self.clock = clock or SystemClock()
+        self.catalogues = catalogues or default_catalogues()
+        self.db = Database(settings.database.path)
+        self.people = PeopleRepository(self.db)
+        self.confirmations = ConfirmationRepository(self.db)
+        self.registry = CommandRegistry()
+        self.policy = CapabilityPolicy()
+        self.dispatcher = Dispatcher(
+            self.registry,
+            self.people,
+            self.confirmations,
+            self.catalogues,
+            self.policy,
+            self.clock,
+            default_locale=settings.default_locale,
+            timezone=settings.zone,
+        )
+        self.adapters: list[Adapter] = []
+        self._features = tuple(features)
+        self._stopped = asyncio.Event()
+
+    async def open(self) -> None:
+        """Open and migrate the database, then set up every feature."""
+        await self.db.open()
+        await migrate(self.db)
+        for name in self._features:
+            module = importlib.import_module(f"bot.features.{name}")
+            module.setup(self)
+        log.info("features ready: %s (%d commands)", ", ".join(self._features), len(self.registry))
+
+    def build_adapters(self) -> None:
+        """Create the adapters enabled in settings."""
+        if self.settings.matrix.enabled:
+            from bot.adapters.matrix.adapter import MatrixAdapter
+
+            self.adapters.append(MatrixAdapter(self))
+        if self.settings.discord.enabled:
+            from bot.adapters.discord.adapter import DiscordAdapter
+
+            self.adapters.append(DiscordAdapter(self))
+
+    async def start(self) -> None:
+        """Open storage and start every enabled adapter."""
+        await self.open()
+        if not self.adapters:
+            self.build_adapters()
+        for adapter in self.adapters:
+            await adapter.start()
+            log.info("%s adapter started", adapter.name)
+
+    async def run(self) -> None:
+        """Start, then serve until `stop` is called."""
+        await self.start()
+        try:
+            await self._stopped.wait()
+        finally:
+            await self.close()
+
+    def request_stop(self) -> None:
+        """Ask `run` to return."""
+        self._stopped.set()
+
+    async def close(self) -> None:
+        """Stop adapters and close storage."""
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping %s failed", adapter.name)
+        await self.db.close()

@@ -1,0 +1,143 @@
+"""The `haven` command: run, up, demo, migrate, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import ConfigError, Secrets, load_settings
+
+DEFAULT_CONFIG = Path("config/haven.yaml")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    # nio logs whole requests at INFO/DEBUG, which may include message bodies.
+    logging.getLogger("nio").setLevel(logging.WARNING)
+    logging.getLogger("discord").setLevel(logging.WARNING)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate a settings file; print every problem with its line."""
+    try:
+        settings = load_settings(args.file)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    platforms = [
+        name
+        for name, on in (
+            ("matrix", settings.matrix.enabled),
+            ("discord", settings.discord.enabled),
+        )
+        if on
+    ]
+    print(f"{args.file}: OK (platforms: {', '.join(platforms) or 'none'})")
+    return 0
+
+
+async def _serve(app: object) -> None:
+    from bot.app import Haven
+
+    assert isinstance(app, Haven)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, app.request_stop)
+    await app.run()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the bot with a settings file."""
+    from bot.app import Haven
+
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    asyncio.run(_serve(Haven(settings, Secrets())))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply database migrations and print the version."""
+    from bot.storage.database import Database
+    from bot.storage.migrations import migrate
+
+    settings = load_settings(args.config)
+
+    async def go() -> int:
+        db = Database(settings.database.path)
+        await db.open()
+        try:
+            return await migrate(db)
+        finally:
+            await db.close()
+
+    print(f"database at schema version {asyncio.run(go())}")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Run Haven on the embedded homeserver (no accounts or tokens needed)."""
+    from bot.embedded.up import run_up
+
+    return run_up(Path(args.data_dir))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """A scripted walk-through with simulated members; prints a transcript."""
+    from bot.embedded.demo import run_demo
+
+    return run_demo(Path(args.data_dir) if args.data_dir else None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `haven` command."""
+    parser = argparse.ArgumentParser(prog="haven", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot with a settings file")
+    run.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    run.set_defaults(func=cmd_run)
+
+    up = sub.add_parser("up", help="run on the embedded Matrix homeserver, set up on first run")
+    up.add_argument("--data-dir", default="var", help="where server, bot and secrets live")
+    up.set_defaults(func=cmd_up)
+
+    demo = sub.add_parser("demo", help="a scripted walk-through with simulated members")
+    demo.add_argument("--data-dir", default=None, help="keep the demo's data here")
+    demo.set_defaults(func=cmd_demo)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    migrate.set_defaults(func=cmd_migrate)
+
+    check = sub.add_parser("check-config", help="validate a settings file")
+    check.add_argument("file", type=Path)
+    check.set_defaults(func=cmd_check_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `haven` command."""
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""Ports: what the core needs from the outside world, as typing Protocols.
+
+Adapters implement the chat ports; storage implements the store ports. The core only
+ever sees these shapes, never a platform library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.core.commands import Command
+    from bot.core.context import MessageRef, PersonRef, RoomRef
+    from bot.core.replies import Reply
+
+
+class ChatPlatform(Protocol):
+    """One chat platform as the core sees it."""
+
+    name: str
+
+    def command_syntax(self, command: Command, translate: Any) -> str:
+        """How a person types `command` on this platform, e.g. `!help [command]`."""
+        ...
+
+    def mention(self, person: PersonRef) -> str:
+        """Inline text that mentions `person`."""
+        ...
+
+    async def send(self, room: RoomRef, reply: Reply) -> MessageRef:
+        """Post `reply` in `room`."""
+        ...
+
+    async def send_private(self, person: PersonRef, reply: Reply) -> MessageRef:
+        """Send `reply` to `person` privately (DM)."""
+        ...
+
+
+class Clock(Protocol):
+    """The current time; tests pass a movable clock."""
+
+    def now(self) -> datetime:
+        """Aware UTC now."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A pseudonymous person behind one or more platform identities."""
+
+    person_id: str
+    language: str | None
+
+
+class PeopleStore(Protocol):
+    """Persistence of people and their platform identities."""
+
+    async def ensure_person(self, platform: str, user_id: str) -> Person:
+        """The person for this identity, created on first sight."""
+        ...
+
+    async def set_language(self, person_id: str, language: str | None) -> None:
+        """Remember the person's chosen language (None: follow the default)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PendingConfirmation:
+    """A destructive command waiting for its invoker's confirmation."""
+
+    code: str
+    person_id: str
+    command: str
+    args: dict[str, Any]
+    room_platform: str
+    room_id: str
+    expires_at: datetime
+
+
+class ConfirmationStore(Protocol):
+    """Persistence of pending confirmations, so a restart does not lose them."""
+
+    async def put(self, pending: PendingConfirmation) -> None:
+        """Store a pending confirmation."""
+        ...
+
+    async def take(self, code: str, person_id: str) -> PendingConfirmation | None:
+        """Remove and return the person's pending confirmation with `code`, if any."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        """Aware UTC now."""
+        from datetime import UTC
+
+        return datetime.now(UTC)

@@ -1,0 +1,55 @@
+"""What handlers give back: a reply that each adapter renders natively."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.core.context import PersonRef
+
+
+class ReplyKind(StrEnum):
+    """How a reply should look; adapters may style errors and prompts differently."""
+
+    INFO = "info"
+    ERROR = "error"
+    CONFIRM = "confirm"
+
+
+class ButtonStyle(StrEnum):
+    """Semantic button styles (Discord buttons; Matrix reactions)."""
+
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    DANGER = "danger"
+    SUCCESS = "success"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A control: a button on Discord, a reaction or `!command` hint on Matrix.
+
+    `action` is routed back to the core (e.g. `confirm:CODE`); `emoji` is what Matrix
+    users react with.
+    """
+
+    label: str
+    action: str
+    style: ButtonStyle = ButtonStyle.SECONDARY
+    emoji: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message for the invoker or a room; `text` is already translated.
+
+    `private` replies are ephemeral on Discord and go to a direct room on Matrix when
+    the command was given in a shared room.
+    """
+
+    text: str
+    kind: ReplyKind = ReplyKind.INFO
+    private: bool = False
+    buttons: tuple[Button, ...] = ()
+    mentions: tuple[PersonRef, ...] = field(default_factory=tuple)
+    fallback_hint: str = ""

@@ -1,0 +1,229 @@
+"""Settings: a YAML file validated by pydantic, plus secrets from the environment only.
+
+The YAML file never holds a secret: access tokens and passwords come from `HAVEN_*`
+environment variables (`Secrets`). `load_settings` reports every problem with the line
+in the file where it sits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core.capabilities import Role
+
+SECRET_KEYS = {"password", "access_token", "token", "secret"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MatrixRoles(_Strict):
+    """How Matrix users map to Haven roles: power levels in the space, or explicit lists."""
+
+    power_levels: dict[Role, int] = Field(
+        default_factory=lambda: {Role.YOUTH_WORKER: 20, Role.MODERATOR: 50, Role.COORDINATOR: 100}
+    )
+    users: dict[Role, list[str]] = Field(default_factory=dict)
+
+
+class MatrixSettings(_Strict):
+    """The Matrix side. The password or access token comes from the environment."""
+
+    enabled: bool = False
+    homeserver: str = "http://127.0.0.1:8008"
+    user_id: str = ""
+    device_name: str = "haven-bot"
+    space_id: str | None = None
+    rooms: dict[str, str] = Field(default_factory=dict)
+    command_prefix: str = "!"
+    ignore_users: list[str] = Field(default_factory=list)
+    restrict_to_space: bool = True
+    roles: MatrixRoles = Field(default_factory=MatrixRoles)
+    sync_timeout_ms: int = Field(default=30_000, ge=0, le=120_000)
+
+    @field_validator("user_id")
+    @classmethod
+    def _user_id_shape(cls, value: str) -> str:
+        if value and not (value.startswith("@") and ":" in value):
+            raise ValueError("must look like @name:server")
+        return value
+
+    @field_validator("command_prefix")
+    @classmethod
+    def _prefix_shape(cls, value: str) -> str:
+        if not value or len(value) > 3 or any(ch.isspace() for ch in value):
+            raise ValueError("must be 1 to 3 characters without spaces")
+        return value
+
+
+class DiscordSettings(_Strict):
+    """The Discord side. The bot token comes from the environment."""
+
+    enabled: bool = False
+    guild_ids: list[int] = Field(default_factory=list)
+    roles: dict[Role, list[int]] = Field(default_factory=dict)
+    channels: dict[str, int] = Field(default_factory=dict)
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    guild_ready_timeout: float = Field(default=2.0, gt=0, le=60)
+
+
+class DatabaseSettings(_Strict):
+    """Where data lives; SQLite by default."""
+
+    path: Path = Path("var/haven.db")
+
+
+class Settings(_Strict):
+    """Everything Haven reads from its configuration file."""
+
+    instance_name: str = "Haven"
+    default_locale: Literal["en", "nl", "fr"] = "en"
+    timezone: str = "Europe/Brussels"
+    data_dir: Path = Path("var")
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    matrix: MatrixSettings = Field(default_factory=MatrixSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+
+class Secrets(BaseSettings):
+    """Secrets, from the environment only (`HAVEN_MATRIX_PASSWORD`, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="HAVEN_", extra="ignore")
+
+    matrix_password: SecretStr | None = None
+    matrix_access_token: SecretStr | None = None
+    discord_token: SecretStr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One problem in a configuration file."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The configuration file has problems; `problems` lists each with its line."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """Map each key path in a composed YAML tree to its 1-based line."""
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*path, key_node.value)
+            lines.update(_line_index(value_node, child))
+            lines[child] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.update(_line_index(item, (*path, index)))
+    return lines
+
+
+def _line_for(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    for cut in range(len(loc), -1, -1):
+        found = lines.get(tuple(str(p) if not isinstance(p, int) else p for p in loc[:cut]))
+        if found is not None:
+            return found
+    return None
+
+
+def parse_settings(text: str, filename: str = "<config>") -> Settings:
+    """Validate YAML text into Settings, raising ConfigError with every problem."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            [ConfigProblem(filename, line, "", f"invalid YAML: {problem}")]
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigProblem(filename, 1, "", "the file must hold a mapping")])
+    lines = _line_index(node) if node is not None else {}
+    problems = [
+        ConfigProblem(filename, lines.get(path), ".".join(map(str, path)), _secret_hint(path))
+        for path in _secret_paths(data)
+    ]
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if any(_is_secret_key(p) for p in loc) and err["type"] == "extra_forbidden":
+                continue  # already reported with a better hint
+            problems.append(
+                ConfigProblem(filename, _line_for(lines, loc), ".".join(map(str, loc)), err["msg"])
+            )
+        raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def _is_secret_key(key: Any) -> bool:
+    return isinstance(key, str) and key.lower() in SECRET_KEYS
+
+
+def _secret_paths(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found: list[tuple[Any, ...]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if _is_secret_key(key):
+                found.append((*path, key))
+            else:
+                found.extend(_secret_paths(value, (*path, key)))
+    return found
+
+
+def _secret_hint(path: tuple[Any, ...]) -> str:
+    env = "HAVEN_" + "_".join(str(p).upper() for p in path)
+    return f"secrets are not read from files; set the environment variable {env} instead"
+
+
+def load_settings(path: Path | str) -> Settings:
+    """Read and validate a settings file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([ConfigProblem(str(file), None, "", f"cannot read: {exc}")]) from None
+    return parse_settings(text, str(file))

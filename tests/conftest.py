@@ -1,0 +1,3 @@
+"""Shared pytest configuration: platform fixtures live in tests/support as plugins."""
+
+from __future__ import annotations

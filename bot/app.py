@@ -76,9 +76,13 @@ class Haven:
         self.adapters: list[Adapter] = []
         self._features = tuple(features)
         self._stopped = asyncio.Event()
+        self._opened = False
 
     async def open(self) -> None:
-        """Open and migrate the database, then set up every feature."""
+        """Open and migrate the database, then set up every feature (once)."""
+        if self._opened:
+            return
+        self._opened = True
         await self.db.open()
         await migrate(self.db)
         for name in self._features:
@@ -114,6 +118,10 @@ class Haven:
         finally:
             await self.close()
 
+    async def wait_until_stopped(self) -> None:
+        """Return once `request_stop` was called."""
+        await self._stopped.wait()
+
     def request_stop(self) -> None:
         """Ask `run` to return."""
         self._stopped.set()
@@ -126,3 +134,4 @@ class Haven:
             except Exception:
                 log.exception("stopping %s failed", adapter.name)
         await self.db.close()
+        self._opened = False

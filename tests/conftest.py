@@ -1,3 +1,8 @@
 """Shared pytest configuration: platform fixtures live in tests/support as plugins."""
 
 from __future__ import annotations
+
+pytest_plugins = [
+    "tests.support.synapse_fixtures",
+    "tests.platform.matrix_fixtures",
+]

@@ -36,7 +36,16 @@ SYNC_FILTER: dict[str, Any] = {
     "presence": {"types": []},
     "account_data": {"types": []},
     "room": {
-        "timeline": {"types": ["m.room.message", "m.reaction", "m.space.child"], "limit": 100},
+        "timeline": {
+            "types": [
+                "m.room.message",
+                "m.reaction",
+                "m.space.child",
+                "m.room.power_levels",
+                "m.room.member",
+            ],
+            "limit": 100,
+        },
         "state": {"lazy_load_members": True},
         "ephemeral": {"types": []},
         "account_data": {"types": []},
@@ -155,9 +164,11 @@ class MatrixAdapter:
 
     async def _sync_loop(self) -> None:
         backoff = 1.0
+        catching_up = True
         while self._running:
+            # The first sync returns at once with what arrived while Haven was away.
             response = await self.client.sync(
-                timeout=self.settings.sync_timeout_ms,
+                timeout=0 if catching_up else self.settings.sync_timeout_ms,
                 sync_filter=SYNC_FILTER,
                 since=self.client.next_batch,
             )
@@ -173,6 +184,7 @@ class MatrixAdapter:
             except Exception:
                 log.exception("handling a sync batch failed")
             await self.state.set("since", response.next_batch)
+            catching_up = False
             self._ready.set()
 
     async def _handle_batch(self, response: nio.SyncResponse) -> None:

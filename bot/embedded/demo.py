@@ -1,0 +1,136 @@
+"""`haven demo`: a scripted walk-through on the embedded server with simulated members.
+
+It prints a transcript of what the members type and what Haven answers. Each feature
+adds its scenes to `SCENES`; a scene gets the `DemoStage` and plays its part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+import textwrap
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nio
+from pydantic import SecretStr
+
+from bot.embedded.simulated_member import SimulatedMember, body
+from bot.embedded.up import EmbeddedSetup, prepare
+from bot.settings import Secrets
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DemoStage:
+    """The embedded server, Haven, and the simulated cast of a demo run."""
+
+    setup: EmbeddedSetup
+    members: dict[str, SimulatedMember] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def narrate(self, text: str) -> None:
+        """A line of stage direction in the transcript."""
+        self.say(f"\n## {text}")
+
+    def say(self, text: str) -> None:
+        """Print a transcript line now (and keep it)."""
+        self.lines.append(text)
+        print(text, flush=True)
+
+    async def member(self, name: str, power: int | None = None) -> SimulatedMember:
+        """A new simulated member who has joined the space and its open rooms."""
+        server = self.setup.server
+        user = await server.aregister(
+            f"{name.lower()}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex, displayname=name
+        )
+        member = SimulatedMember(user.user_id, user.access_token, user.device_id, server.base_url)
+        await member.start()
+        bot = nio.AsyncClient(server.base_url, self.setup.settings.matrix.user_id)
+        bot.access_token = self.setup.bot_token
+        try:
+            layout = self.setup.layout
+            for room in (layout.space_id, layout.rooms["lobby"]):
+                await bot.room_invite(room, user.user_id)
+                await member.join(room)
+            if power is not None:
+                state = await bot.room_get_state_event(layout.space_id, "m.room.power_levels")
+                if isinstance(state, nio.RoomGetStateEventResponse):
+                    content = dict(state.content)
+                    content.setdefault("users", {})[user.user_id] = power
+                    await bot.room_put_state(layout.space_id, "m.room.power_levels", content)
+        finally:
+            await bot.close()
+        self.members[name] = member
+        return member
+
+    async def command(self, name: str, line: str, room: str = "lobby") -> str:
+        """`name` types `line` in `room`; the transcript shows Haven's answer."""
+        member = self.members[name]
+        room_id = self.setup.layout.rooms.get(room, room)
+        self.say(f"{name:>8} │ {line}")
+        reply = body(await member.command(room_id, line, timeout=20))
+        first, *rest = reply.splitlines() or [""]
+        self.say(f"{'Haven':>8} │ {first}")
+        for extra in rest:
+            self.say(f"{'':>8} │ {extra}")
+        return reply
+
+
+Scene = Callable[[DemoStage], Awaitable[None]]
+
+
+async def scene_welcome(stage: DemoStage) -> None:
+    """A young person finds their way: help, about, language, bad input."""
+    stage.narrate("A young person arrives in the lobby")
+    await stage.member("Alice")
+    await stage.command("Alice", "!help")
+    await stage.command("Alice", "!about")
+    stage.narrate("Bad input gets a clear answer and changes nothing")
+    await stage.command("Alice", "!teleport home")
+    await stage.command("Alice", "!language klingon")
+    stage.narrate("Everyone chooses their own language")
+    await stage.command("Alice", "!language nl")
+    await stage.command("Alice", "!ping")
+    await stage.command("Alice", "!help ping")
+
+
+SCENES: list[Scene] = [scene_welcome]
+
+
+async def _demo(data_dir: Path) -> int:
+    from bot.app import Haven
+
+    setup = await prepare(data_dir, testing=True)
+    app = Haven(setup.settings, Secrets(matrix_access_token=SecretStr(setup.bot_token)))
+    stage = DemoStage(setup)
+    try:
+        await app.start()
+        print(
+            textwrap.dedent(f"""
+            Haven demo on {setup.server.base_url} — simulated members, real homeserver.
+            Transcript:""")
+        )
+        for scene in SCENES:
+            await scene(stage)
+        stage.say("\nThe demo ran to the end.")
+    finally:
+        for member in stage.members.values():
+            await member.stop()
+        await app.close()
+        await setup.server.astop()
+    return 0
+
+
+def run_demo(data_dir: Path | None = None) -> int:
+    """Entry point of `haven demo`; uses a temporary folder unless one is given."""
+    logging.getLogger().setLevel(logging.WARNING)
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return asyncio.run(_demo(data_dir.resolve()))
+    with tempfile.TemporaryDirectory(prefix="haven-demo-") as tmp:
+        return asyncio.run(_demo(Path(tmp)))

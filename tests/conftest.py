@@ -4,5 +4,7 @@ from __future__ import annotations
 
 pytest_plugins = [
     "tests.support.synapse_fixtures",
+    "tests.support.discord_fixtures",
     "tests.platform.matrix_fixtures",
+    "tests.platform.parity_fixtures",
 ]

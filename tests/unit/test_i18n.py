@@ -32,8 +32,11 @@ def declared_keys(registry: CommandRegistry) -> set[str]:
             keys.add(command.confirm_key)
         if command.message_menu_key:
             keys.add(command.message_menu_key)
+        if command.group:
+            keys.add(f"group.{command.group}.description")
         for param in command.params:
             keys.add(param.description_key)
+            keys.add(f"optname.{param.name}")
             keys.update(param.choice_key(c) for c in param.choices)
     return keys
 

@@ -1,0 +1,343 @@
+"""The Discord adapter: the real discord.py client, slash commands from declarations.
+
+Interactions become core invocations through the same dispatcher as on Matrix, so
+permissions, errors and texts are the same on both platforms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord import app_commands
+
+from bot.adapters.discord.render import (
+    CUSTOM_ID_PREFIX,
+    chunks,
+    is_ephemeral,
+    send_kwargs,
+)
+from bot.adapters.discord.slash import build_commands
+from bot.adapters.discord.translator import CatalogueTranslator
+from bot.core.capabilities import Role
+from bot.core.commands import Command, ParamType
+from bot.core.context import MessageRef, PersonRef, RoomRef
+from bot.core.dispatch import Invocation
+from bot.core.errors import HavenError
+from bot.core.replies import Reply
+from bot.storage.platform_state_repository import PlatformStateRepository
+
+if TYPE_CHECKING:
+    from bot.app import Haven
+    from bot.core.i18n import Translator
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+DEFER_AFTER = 2.0  # Discord wants an answer within 3 s; defer before that
+
+
+class HavenDiscordClient(discord.Client):
+    """discord.py client whose events are forwarded to the adapter."""
+
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        super().__init__(**options)
+        self.adapter = adapter
+        self.tree = app_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogueTranslator(self.adapter.app.catalogues))
+        for item in self.adapter.build():
+            self.tree.add_command(item, guilds=self.adapter.guild_objects())
+        self.tree.on_error = self.adapter.on_tree_error  # type: ignore[method-assign]
+
+    async def on_ready(self) -> None:
+        await self.adapter.on_ready()
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.adapter.on_interaction(interaction)
+
+
+class DiscordAdapter:
+    """Serves Haven's commands in the configured Discord guilds."""
+
+    name = PLATFORM
+
+    def __init__(self, app: Haven) -> None:
+        self.app = app
+        self.settings = app.settings.discord
+        self.state = PlatformStateRepository(app.db, PLATFORM)
+        intents = discord.Intents.default()
+        intents.members = True
+        intents.message_content = True
+        self.client = HavenDiscordClient(
+            self,
+            intents=intents,
+            guild_ready_timeout=self.settings.guild_ready_timeout,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._synced = False
+        self.english = app.catalogues.translator("en")
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def _point_at_api(self) -> None:
+        # Only set when configured (the local emulator in tests); never by default.
+        if self.settings.api_base_url:
+            discord.http.Route.BASE = self.settings.api_base_url.rstrip("/")
+        if self.settings.gateway_url:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.gateway_url)
+
+    async def start(self) -> None:
+        """Log in, connect to the gateway and wait until guilds are ready."""
+        token = self.app.secrets.discord_token
+        if token is None:
+            raise HavenError("Discord is enabled but HAVEN_DISCORD_TOKEN is not set")
+        self._point_at_api()
+        await self.client.login(token.get_secret_value())
+        self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
+        ready = asyncio.create_task(self._ready.wait())
+        done, _ = await asyncio.wait(
+            {ready, self._task}, timeout=60, return_when="FIRST_COMPLETED"
+        )
+        if ready not in done:
+            ready.cancel()
+            if self._task.done() and self._task.exception() is not None:
+                raise HavenError("Discord connection failed") from self._task.exception()
+            raise HavenError("Discord did not become ready within 60 s")
+
+    async def stop(self) -> None:
+        """Close the gateway connection and HTTP session."""
+        await self.client.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def on_ready(self) -> None:
+        """Sync commands (only when the declarations changed), then report ready."""
+        if not self._synced:
+            self._synced = True
+            await self.sync_commands()
+        self._ready.set()
+
+    def guild_objects(self) -> list[discord.Object]:
+        """The configured guilds."""
+        return [discord.Object(gid) for gid in self.settings.guild_ids]
+
+    def build(self) -> list[Any]:
+        """discord.py command objects for every declaration."""
+        return build_commands(self.app.registry, self.english, self._run, self._run_menu)
+
+    def fingerprint(self) -> str:
+        """Declarations plus texts: a change in either needs a new sync."""
+        texts = hashlib.sha256()
+        for locale in self.app.catalogues.locales():
+            for key in sorted(self.app.catalogues.keys(locale)):
+                texts.update(f"{locale}:{key}={self.app.catalogues.lookup(locale, key)}".encode())
+        return f"{self.app.registry.fingerprint()}:{texts.hexdigest()}"
+
+    async def sync_commands(self) -> list[int]:
+        """Sync per guild when the stored fingerprint differs; returns synced guild ids."""
+        synced = []
+        fingerprint = self.fingerprint()
+        for guild in self.guild_objects():
+            key = f"commands:{guild.id}"
+            if await self.state.get(key) == fingerprint:
+                continue
+            await self.client.tree.sync(guild=guild)
+            await self.state.set(key, fingerprint)
+            synced.append(guild.id)
+        if synced:
+            log.info("synced application commands to %d guild(s)", len(synced))
+        return synced
+
+    # -- interactions --------------------------------------------------------------------
+
+    def _identity(self, user: discord.abc.User) -> PersonRef:
+        return PersonRef(PLATFORM, str(user.id), user.display_name)
+
+    def _roles(self, user: discord.abc.User) -> frozenset[Role]:
+        roles = {Role.MEMBER}
+        if isinstance(user, discord.Member):
+            ids = {r.id for r in user.roles}
+            for role, configured in self.settings.roles.items():
+                if ids.intersection(configured):
+                    roles.add(role)
+        return frozenset(roles)
+
+    def _room(self, channel: Any, channel_id: int | None) -> RoomRef:
+        name = getattr(channel, "name", "") or ""
+        private = isinstance(channel, discord.DMChannel) or (
+            isinstance(channel, discord.Thread) and channel.is_private()
+        )
+        return RoomRef(PLATFORM, str(channel_id or getattr(channel, "id", "")), name, private)
+
+    def _convert(self, command: Command, values: dict[str, Any]) -> dict[str, Any]:
+        converted: dict[str, Any] = {}
+        for name, value in values.items():
+            param = command.param(name)
+            if value is None or param is None:
+                continue
+            if param.type is ParamType.MEMBER and isinstance(value, discord.abc.User):
+                converted[name] = self._identity(value)
+            elif param.type is ParamType.ROOM and hasattr(value, "id"):
+                converted[name] = self._room(value, value.id)
+            else:
+                converted[name] = value
+        return converted
+
+    async def _run(
+        self, command: Command, interaction: discord.Interaction, values: dict[str, Any]
+    ) -> None:
+        invocation = Invocation(
+            command,
+            self._identity(interaction.user),
+            self._roles(interaction.user),
+            self._room(interaction.channel, interaction.channel_id),
+            self._convert(command, values),
+            locale_hint=interaction.locale.value,
+        )
+        await self._answer(interaction, invocation)
+
+    async def _run_menu(
+        self, command: Command, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        target = MessageRef(
+            PLATFORM,
+            str(message.channel.id),
+            str(message.id),
+            self._identity(message.author),
+            message.content,
+            message.jump_url,
+        )
+        invocation = Invocation(
+            command,
+            self._identity(interaction.user),
+            self._roles(interaction.user),
+            self._room(interaction.channel, interaction.channel_id),
+            {},
+            locale_hint=interaction.locale.value,
+            message=target,
+        )
+        await self._answer(interaction, invocation)
+
+    async def _answer(self, interaction: discord.Interaction, invocation: Invocation) -> None:
+        """Run the invocation; defer if it is slow, then answer (ephemeral when private)."""
+        if not await self.state.claim_event(f"interaction:{interaction.id}"):
+            return
+        work = asyncio.create_task(self.app.dispatcher.invoke(invocation, self))
+        done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
+        if not done:
+            await interaction.response.defer(ephemeral=invocation.command.private, thinking=True)
+        reply = await work
+        await self._respond(interaction, reply)
+
+    async def _respond(self, interaction: discord.Interaction, reply: Reply) -> None:
+        ephemeral = is_ephemeral(reply)
+        pieces = chunks(reply.text)
+        kwargs = send_kwargs(reply)
+        if interaction.response.is_done():
+            # Deferred: the "thinking…" placeholder becomes the answer.
+            await interaction.edit_original_response(content=pieces[0], **kwargs)
+        else:
+            await interaction.response.send_message(pieces[0], ephemeral=ephemeral, **kwargs)
+        for piece in pieces[1:]:
+            await interaction.followup.send(piece, ephemeral=ephemeral)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons route to commands: `haven:confirm:CODE` runs `confirm CODE`."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith(CUSTOM_ID_PREFIX):
+            return
+        name, _, argument = custom_id[len(CUSTOM_ID_PREFIX) :].partition(":")
+        command = self.app.registry.get(name)
+        if command is None:
+            return
+        if not await self.state.claim_event(f"interaction:{interaction.id}"):
+            return
+        first = command.positionals[0].name if command.positionals else None
+        invocation = Invocation(
+            command,
+            self._identity(interaction.user),
+            self._roles(interaction.user),
+            self._room(interaction.channel, interaction.channel_id),
+            {first: argument} if first else {},
+            locale_hint=interaction.locale.value,
+        )
+        reply = await self.app.dispatcher.invoke(invocation, self)
+        # The answer replaces the prompt, so its buttons cannot be pressed twice.
+        await interaction.response.edit_message(
+            content=chunks(reply.text)[0], view=None, **_mentions(reply)
+        )
+
+    async def on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Errors discord.py raises before Haven's handler runs (e.g. bad option types)."""
+        log.error("application command error: %s", type(error).__name__, exc_info=error)
+        translator = await self._translator_for(interaction.user, interaction.locale.value)
+        text = translator.gettext("error.internal", reference=str(interaction.id)[-8:])
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+
+    async def _translator_for(self, user: discord.abc.User, hint: str | None) -> Translator:
+        _, person = await self.app.dispatcher.actor_for(self._identity(user), frozenset())
+        return self.app.dispatcher.translator(self.app.dispatcher.locale_for(person, hint))
+
+    # -- ChatPlatform port ---------------------------------------------------------------
+
+    def command_syntax(self, command: Command, translate: Translator) -> str:
+        """`/group sub name:<name> [option:<option>]`."""
+        parts = [f"/{command.qualified_name}"]
+        for param in command.params:
+            required = param.required and not param.option
+            parts.append(f"{param.name}:<…>" if required else f"[{param.name}:<…>]")
+        return " ".join(parts)
+
+    def mention(self, person: PersonRef) -> str:
+        """`<@id>`."""
+        return f"<@{person.user_id}>"
+
+    async def _channel(self, channel_id: str) -> discord.abc.Messageable:
+        channel = self.client.get_channel(int(channel_id))
+        if channel is None:
+            channel = await self.client.fetch_channel(int(channel_id))
+        assert isinstance(channel, discord.abc.Messageable)
+        return channel
+
+    async def send(self, room: RoomRef, reply: Reply) -> MessageRef:
+        """Post in a channel or thread."""
+        channel = await self._channel(room.room_id)
+        sent = None
+        for index, piece in enumerate(chunks(reply.text)):
+            kwargs = send_kwargs(reply) if index == 0 else {}
+            message = await channel.send(piece, **kwargs)
+            sent = sent or message
+        assert sent is not None
+        return MessageRef(PLATFORM, room.room_id, str(sent.id), link=sent.jump_url)
+
+    async def send_private(self, person: PersonRef, reply: Reply) -> MessageRef:
+        """Send a direct message."""
+        user = self.client.get_user(int(person.user_id)) or await self.client.fetch_user(
+            int(person.user_id)
+        )
+        dm = await user.create_dm()
+        return await self.send(RoomRef(PLATFORM, str(dm.id), "", True), reply)
+
+
+def _mentions(reply: Reply) -> dict[str, Any]:
+    kwargs = send_kwargs(reply)
+    return {"allowed_mentions": kwargs["allowed_mentions"]}

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Add or update message keys in all three catalogues at once.
+
+    python scripts/i18n_add.py KEY "English" "Nederlands" "Français" [KEY en nl fr ...]
+
+Keys are kept sorted so diffs stay small. Run `python scripts/dev.py test` afterwards:
+the i18n tests check that every key has all three languages and matching placeholders.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+LOCALES = ("en", "nl", "fr")
+ROOT = Path(__file__).resolve().parent.parent / "bot" / "locale"
+
+
+def main(argv: list[str]) -> int:
+    """Apply KEY EN NL FR quadruples to the catalogues."""
+    if not argv or len(argv) % 4:
+        print(__doc__)
+        return 2
+    entries = [argv[i : i + 4] for i in range(0, len(argv), 4)]
+    for index, locale in enumerate(LOCALES, start=1):
+        path = ROOT / locale / "LC_MESSAGES" / "haven.po"
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        for entry in entries:
+            catalog.delete(entry[0])
+            catalog.add(entry[0], entry[index])
+        catalog._messages = dict(sorted(catalog._messages.items()))  # keep keys sorted
+        with path.open("wb") as fh:
+            write_po(fh, catalog, width=99)
+    print(f"updated {len(entries)} key(s) in {', '.join(LOCALES)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

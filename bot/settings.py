@@ -86,6 +86,7 @@ class Settings(_Strict):
     """Everything Haven reads from its configuration file."""
 
     instance_name: str = "Haven"
+    dry_run: bool = False  # moderation actions are only recorded, never carried out
     default_locale: Literal["en", "nl", "fr"] = "en"
     timezone: str = "Europe/Brussels"
     data_dir: Path = Path("var")

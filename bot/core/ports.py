@@ -99,3 +99,37 @@ class SystemClock:
         from datetime import UTC
 
         return datetime.now(UTC)
+
+
+class ModerationActions(Protocol):
+    """Consequential actions on a platform. Only ever called after a human's decision."""
+
+    async def remove_message(self, message: MessageRef, reason: str) -> None:
+        """Delete (Discord) or redact (Matrix) a message."""
+        ...
+
+    async def timeout(self, person: PersonRef, until: datetime, reason: str) -> None:
+        """Stop `person` from writing until `until`."""
+        ...
+
+    async def lift_timeout(self, person: PersonRef, reason: str) -> None:
+        """Let `person` write again."""
+        ...
+
+    async def remove_from_space(self, person: PersonRef, reason: str) -> None:
+        """Kick `person` from the guild or space (they may come back)."""
+        ...
+
+
+class SpaceAdmin(Protocol):
+    """Shaping the space: private rooms and roles."""
+
+    async def open_private_room(
+        self, name: str, members: list[PersonRef], parent: RoomRef | None = None
+    ) -> RoomRef:
+        """A private thread (Discord) or invite-only room (Matrix) with `members`."""
+        ...
+
+    async def set_role(self, person: PersonRef, role: str, granted: bool) -> None:
+        """Grant or take away a Haven role (a Discord role, a Matrix power level)."""
+        ...

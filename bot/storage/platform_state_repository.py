@@ -33,6 +33,22 @@ class PlatformStateRepository:
             value,
         )
 
+    async def delete(self, key: str) -> None:
+        """Forget a value."""
+        await self.db.execute(
+            "DELETE FROM platform_state WHERE platform = $1 AND key = $2", self.platform, key
+        )
+
+    async def items(self, prefix: str) -> list[tuple[str, str]]:
+        """(key, value) pairs whose key starts with `prefix`."""
+        rows = await self.db.fetch(
+            "SELECT key, value FROM platform_state WHERE platform = $1 AND key LIKE $2 "
+            "ESCAPE '\\' ORDER BY key",
+            self.platform,
+            prefix.replace("%", r"\%").replace("_", r"\_") + "%",
+        )
+        return [(r["key"], r["value"]) for r in rows]
+
     async def claim_event(self, event_id: str) -> bool:
         """Record `event_id` as handled; False when it already was."""
         inserted = await self.db.execute(

@@ -15,7 +15,9 @@ from typing import Any, Protocol
 
 from bot.app import Haven
 from bot.core.capabilities import Role
+from bot.core.context import MessageRef, PersonRef, RoomRef
 from bot.embedded.simulated_member import SimulatedMember, body, in_reply_to
+from tests.support.waiting import eventually
 
 MATRIX_POWER = {Role.YOUTH_WORKER: 20, Role.MODERATOR: 50, Role.COORDINATOR: 100}
 
@@ -104,6 +106,61 @@ class MatrixDriver:
         )
         return Answer(body(event), False, (), event)
 
+    @property
+    def adapter(self) -> Any:
+        return self.app.adapters[0]
+
+    def person(self, who: SimulatedMember) -> PersonRef:
+        return PersonRef("matrix", who.user_id, who.user_id)
+
+    @property
+    def lobby_ref(self) -> RoomRef:
+        return RoomRef("matrix", self.lobby, "lobby")
+
+    async def post(self, who: SimulatedMember, text: str) -> MessageRef:
+        event_id = await who.send(self.lobby, text)
+        return MessageRef("matrix", self.lobby, event_id, self.person(who), text)
+
+    async def run_on_message(
+        self, who: SimulatedMember, command: str, target: MessageRef
+    ) -> Answer:
+        relates = {"m.in_reply_to": {"event_id": target.message_id}}
+        event_id = await who.send(self.lobby, f"!{command}", **{"m.relates_to": relates})
+        event = await who.reply_to(self.lobby, event_id)
+        return Answer(body(event), False, (), event)
+
+    async def wait_message_removed(self, observer: SimulatedMember, ref: MessageRef) -> None:
+        await observer.wait_for(
+            lambda r, e: (
+                e.get("type") == "m.room.redaction"
+                and (e.get("redacts") or e.get("content", {}).get("redacts")) == ref.message_id
+            )
+        )
+
+    async def level(self, who: SimulatedMember, room_id: str | None = None) -> int | None:
+        import nio
+
+        state = await self.adapter.client.room_get_state_event(
+            room_id or self.lobby, "m.room.power_levels"
+        )
+        assert isinstance(state, nio.RoomGetStateEventResponse), state
+        return (state.content.get("users") or {}).get(who.user_id)
+
+    async def is_muted(self, who: SimulatedMember) -> bool:
+        return await self.level(who) == -1
+
+    async def in_space(self, who: SimulatedMember) -> bool:
+        import nio
+
+        state = await self.adapter.client.room_get_state_event(
+            self.space.layout.space_id, "m.room.member", who.user_id
+        )
+        assert isinstance(state, nio.RoomGetStateEventResponse), state
+        return state.content.get("membership") == "join"
+
+    async def wait_invited(self, who: SimulatedMember, room: RoomRef) -> None:
+        await eventually(lambda: room.room_id in who.invites)
+
 
 _SEEN: dict[int, set[str]] = {}
 
@@ -161,6 +218,51 @@ class DiscordDriver:
         handle = await self.emulator.click_button(who, message, custom_id)
         reply = await handle.wait_response(timeout=10)
         return _discord_answer(reply)
+
+    @property
+    def adapter(self) -> Any:
+        return self.app.adapters[0]
+
+    def person(self, who: dict[str, Any]) -> PersonRef:
+        return PersonRef("discord", who["id"], who.get("username", ""))
+
+    @property
+    def lobby_ref(self) -> RoomRef:
+        return RoomRef("discord", self.lobby["id"], "lobby")
+
+    async def post(self, who: dict[str, Any], text: str) -> MessageRef:
+        message = await self.emulator.send_message(who, self.lobby, text)
+        return MessageRef("discord", self.lobby["id"], message["id"], self.person(who), text)
+
+    async def run_on_message(
+        self, who: dict[str, Any], command: str, target: MessageRef
+    ) -> Answer:
+        declared = self.app.registry.get(command)
+        assert declared is not None and declared.message_menu_key
+        label = self.app.catalogues.translator("en").gettext(declared.message_menu_key)
+        handle = await self.emulator.invoke_message_command(
+            who, self.lobby, label, target.message_id
+        )
+        return _discord_answer(await handle.wait_final(timeout=10))
+
+    async def wait_message_removed(self, observer: Any, ref: MessageRef) -> None:
+        await self.emulator.wait_until(lambda: self.emulator.message(ref.message_id) is None)
+
+    async def is_muted(self, who: dict[str, Any]) -> bool:
+        member = self.emulator.member(self.guild, who)
+        return member.get("communication_disabled_until") is not None
+
+    async def in_space(self, who: dict[str, Any]) -> bool:
+        try:
+            self.emulator.member(self.guild, who)
+        except Exception:
+            return False
+        return True
+
+    async def wait_invited(self, who: dict[str, Any], room: RoomRef) -> None:
+        await self.emulator.wait_until(
+            lambda: who["id"] in self.emulator.state.thread_members.get(room.room_id, {})
+        )
 
 
 def _discord_answer(reply: Any) -> Answer:

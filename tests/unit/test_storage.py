@@ -106,3 +106,15 @@ async def test_events_are_claimed_once(db: Database) -> None:
     await state.set("since", "s2")
     assert await state.get("since") == "s2"
     assert await state.forget_events_before(datetime.now(UTC) + timedelta(seconds=1)) == 1
+
+
+async def test_state_items_by_prefix_escape_wildcards(db: Database) -> None:
+    state = PlatformStateRepository(db, "matrix")
+    await state.set("mute:@a:x", "1")
+    await state.set("mute:@b:x", "2")
+    await state.set("muteXother", "3")
+    await state.set("m_x", "4")
+    assert [k for k, _ in await state.items("mute:")] == ["mute:@a:x", "mute:@b:x"]
+    assert [k for k, _ in await state.items("m_")] == ["m_x"]
+    await state.delete("mute:@a:x")
+    assert [k for k, _ in await state.items("mute:")] == ["mute:@b:x"]

@@ -18,6 +18,7 @@ import discord.http
 import yarl
 from discord import app_commands
 
+from bot.adapters.discord.moderation import DiscordModeration, DiscordSpaceAdmin
 from bot.adapters.discord.render import (
     CUSTOM_ID_PREFIX,
     chunks,
@@ -30,6 +31,7 @@ from bot.core.capabilities import Role
 from bot.core.commands import Command, ParamType
 from bot.core.context import MessageRef, PersonRef, RoomRef
 from bot.core.dispatch import Invocation
+from bot.core.dry_run import DryRunModeration
 from bot.core.errors import HavenError
 from bot.core.replies import Reply
 from bot.storage.platform_state_repository import PlatformStateRepository
@@ -37,6 +39,7 @@ from bot.storage.platform_state_repository import PlatformStateRepository
 if TYPE_CHECKING:
     from bot.app import Haven
     from bot.core.i18n import Translator
+    from bot.core.ports import ModerationActions
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,10 @@ class DiscordAdapter:
         self._ready = asyncio.Event()
         self._synced = False
         self.english = app.catalogues.translator("en")
+        self.moderation: ModerationActions = (
+            DryRunModeration() if app.settings.dry_run else DiscordModeration(self)
+        )
+        self.space_admin = DiscordSpaceAdmin(self)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -311,16 +318,18 @@ class DiscordAdapter:
         """`<@id>`."""
         return f"<@{person.user_id}>"
 
-    async def _channel(self, channel_id: str) -> discord.abc.Messageable:
+    async def channel(self, channel_id: str) -> discord.abc.Messageable:
+        """A channel or thread by id (from the cache, else fetched)."""
         channel = self.client.get_channel(int(channel_id))
         if channel is None:
             channel = await self.client.fetch_channel(int(channel_id))
-        assert isinstance(channel, discord.abc.Messageable)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise HavenError(f"channel {channel_id} cannot hold messages")
         return channel
 
     async def send(self, room: RoomRef, reply: Reply) -> MessageRef:
         """Post in a channel or thread."""
-        channel = await self._channel(room.room_id)
+        channel = await self.channel(room.room_id)
         sent = None
         for index, piece in enumerate(chunks(reply.text)):
             kwargs = send_kwargs(reply) if index == 0 else {}

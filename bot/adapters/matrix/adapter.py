@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import nio
 
+from bot.adapters.matrix.moderation import MatrixModeration, MatrixSpaceAdmin
 from bot.adapters.matrix.roles import roles_for
 from bot.adapters.matrix.text import command_text, looks_like_user_id, render_html
 from bot.core.binding import ArgumentError, Token, bind_arguments, find_command, tokenize
@@ -21,6 +22,7 @@ from bot.core.capabilities import Role
 from bot.core.commands import Command, ParamType
 from bot.core.context import MessageRef, PersonRef, RoomRef
 from bot.core.dispatch import Invocation
+from bot.core.dry_run import DryRunModeration
 from bot.core.errors import HavenError, UserError
 from bot.core.replies import Reply, ReplyKind
 from bot.storage.platform_state_repository import PlatformStateRepository
@@ -28,10 +30,12 @@ from bot.storage.platform_state_repository import PlatformStateRepository
 if TYPE_CHECKING:
     from bot.app import Haven
     from bot.core.i18n import Translator
+    from bot.core.ports import ModerationActions
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "matrix"
+HOUSEKEEPING_SECONDS = 30.0
 SYNC_FILTER: dict[str, Any] = {
     "presence": {"types": []},
     "account_data": {"types": []},
@@ -86,6 +90,12 @@ class MatrixAdapter:
         self._running = False
         self._handlers: set[asyncio.Task[None]] = set()
         self._ready = asyncio.Event()
+        self.dm_room_ids: set[str] = set()
+        self.moderation: ModerationActions = (
+            DryRunModeration() if app.settings.dry_run else MatrixModeration(self)
+        )
+        self.space_admin = MatrixSpaceAdmin(self)
+        self._housekeeping: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -107,15 +117,26 @@ class MatrixAdapter:
         await self._refresh_allowed_rooms()
         self._running = True
         self._sync_task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
+        self._housekeeping = asyncio.create_task(self._housekeeping_loop(), name="matrix-chores")
         await asyncio.wait_for(self._ready.wait(), timeout=60)
+
+    async def _housekeeping_loop(self) -> None:
+        while self._running:
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+            try:
+                if isinstance(self.moderation, MatrixModeration):
+                    await self.moderation.lift_expired()
+            except Exception:
+                log.exception("Matrix housekeeping failed")
 
     async def stop(self) -> None:
         """Finish in-flight handlers, stop syncing and close the HTTP session."""
         self._running = False
-        if self._sync_task is not None:
-            self._sync_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sync_task
+        for task in (self._sync_task, self._housekeeping):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._handlers:
             await asyncio.gather(*self._handlers, return_exceptions=True)
         await self.client.close()
@@ -157,7 +178,11 @@ class MatrixAdapter:
                         allowed.add(event["state_key"])
         dms = await self.state.get("dm_rooms")
         if dms:
-            allowed.update(json.loads(dms).values())
+            self.dm_room_ids = set(json.loads(dms).values())
+            allowed.update(self.dm_room_ids)
+        extra = await self.state.get("private_rooms")
+        if extra:
+            allowed.update(json.loads(extra))
         self.allowed_rooms = allowed
 
     # -- sync ----------------------------------------------------------------------------
@@ -287,9 +312,29 @@ class MatrixAdapter:
             reply = await self._refusal(identity, roles, exc, command)
             await self._deliver(room_id, event, identity, reply)
             return
-        invocation = Invocation(command, identity, roles, room, args)
+        target = None
+        if command.message_menu_key:
+            target = await self._replied_message(room_id, event)
+        invocation = Invocation(command, identity, roles, room, args, message=target)
         reply = await self.app.dispatcher.invoke(invocation, self)
         await self._deliver(room_id, event, identity, reply)
+
+    async def _replied_message(
+        self, room_id: str, event: nio.RoomMessageText
+    ) -> MessageRef | None:
+        """The message a command replies to: Matrix's form of a message context menu."""
+        relates = event.source.get("content", {}).get("m.relates_to") or {}
+        target_id = (relates.get("m.in_reply_to") or {}).get("event_id")
+        if not target_id:
+            return None
+        response = await self.client.room_get_event(room_id, target_id)
+        if not isinstance(response, nio.RoomGetEventResponse):
+            return None
+        target = response.event
+        body = getattr(target, "body", None)
+        link = f"https://matrix.to/#/{room_id}/{target_id}"
+        author = self._person(room_id, target.sender)
+        return MessageRef(PLATFORM, room_id, target_id, author, body, link)
 
     def _fallback_to_help(self, tokens: list, group: str | None) -> tuple[Command, list]:
         """A bare group shows the group's help; an unknown word is refused with a hint."""
@@ -418,6 +463,16 @@ class MatrixAdapter:
         rooms: dict[str, str] = json.loads(stored) if stored else {}
         rooms[user_id] = room_id
         await self.state.set("dm_rooms", json.dumps(rooms))
+        self.allowed_rooms.add(room_id)
+        self.dm_room_ids.add(room_id)
+
+    async def remember_room(self, room_id: str) -> None:
+        """Serve a room Haven created outside the space (e.g. a private room)."""
+        stored = await self.state.get("private_rooms")
+        rooms: list[str] = json.loads(stored) if stored else []
+        if room_id not in rooms:
+            rooms.append(room_id)
+            await self.state.set("private_rooms", json.dumps(rooms))
         self.allowed_rooms.add(room_id)
 
     # -- ChatPlatform port ---------------------------------------------------------------

@@ -1,0 +1,99 @@
+"""The platform ports (moderation, private rooms, roles, message menus) on both platforms."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.capabilities import Capability, Role
+from bot.core.commands import Command, Param, ParamType
+from bot.core.replies import Reply
+from tests.support.waiting import eventually
+
+
+@pytest.fixture
+def haven_setup():
+    async def quote(ctx, message) -> Reply:
+        if message is None:
+            return Reply("no message")
+        return Reply(f"quoted: {message.body} by {message.author.user_id}", private=False)
+
+    async def wipe(ctx, count: int) -> Reply:
+        return Reply(f"wiped {count}")
+
+    def setup(app) -> None:
+        app.registry.add(Command("quote", quote, message_menu_key="confirm.yes"))
+        app.registry.add(
+            Command(
+                "wipe",
+                wipe,
+                group="test",
+                params=(Param("count", ParamType.INTEGER, min_value=1),),
+                capability=Capability.RUN_EVENTS,
+            )
+        )
+
+    return setup
+
+
+async def test_message_menu_receives_the_target_message(driver):
+    alice = await driver.member("alice")
+    bob = await driver.member("bob")
+    target = await driver.post(alice, "look at this")
+    answer = await driver.run_on_message(bob, "quote", target)
+    assert answer.text == f"quoted: look at this by {driver.person(alice).user_id}"
+
+
+async def test_remove_message(driver):
+    alice = await driver.member("alice")
+    observer = await driver.member("observer")
+    message = await driver.post(alice, "something to remove")
+    await driver.adapter.moderation.remove_message(message, "test")
+    await driver.wait_message_removed(observer, message)
+
+
+async def test_timeout_and_lift(driver):
+    alice = await driver.member("alice")
+    person = driver.person(alice)
+    until = datetime.now(UTC) + timedelta(minutes=10)
+    await driver.adapter.moderation.timeout(person, until, "cooling off")
+    await eventually(lambda: driver.is_muted(alice))
+    await driver.adapter.moderation.lift_timeout(person, "done")
+
+    async def unmuted() -> bool:
+        return not await driver.is_muted(alice)
+
+    await eventually(unmuted)
+
+
+async def test_remove_from_space(driver):
+    alice = await driver.member("alice")
+    assert await driver.in_space(alice)
+    await driver.adapter.moderation.remove_from_space(driver.person(alice), "test")
+
+    async def gone() -> bool:
+        return not await driver.in_space(alice)
+
+    await eventually(gone)
+
+
+async def test_private_room_with_members(driver):
+    alice = await driver.member("alice")
+    room = await driver.adapter.space_admin.open_private_room(
+        "help for alice", [driver.person(alice)], parent=driver.lobby_ref
+    )
+    assert room.private
+    await driver.wait_invited(alice, room)
+
+
+async def test_role_change_grants_capabilities(driver):
+    alice = await driver.member("alice")
+    refused = await driver.run(alice, "test wipe", count=1)
+    assert refused.text.startswith("You are not allowed")
+    await driver.adapter.space_admin.set_role(driver.person(alice), Role.YOUTH_WORKER.value, True)
+
+    async def allowed() -> bool:
+        return (await driver.run(alice, "test wipe", count=1)).text == "wiped 1"
+
+    await eventually(allowed)

@@ -606,7 +606,10 @@ def haven_config(accounts: Accounts, data_dir: Path, sync_timeout_ms: int) -> di
 
 async def start_haven(accounts: Accounts, work: Path, sync_timeout_ms: int) -> BotProcess:
     """Launch ``python -m bot run --config FILE`` for the provisioned space."""
-    data_dir = work / "haven"
+    # One folder per bot account: a reused --work-dir must not hand a new account the
+    # since-token stored for an earlier one.
+    localpart = accounts.haven_bot.user_id.split(":", 1)[0].lstrip("@")
+    data_dir = work / localpart
     data_dir.mkdir(parents=True, exist_ok=True)
     config_path = data_dir / "haven.yaml"
     config_path.write_text(

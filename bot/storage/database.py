@@ -67,9 +67,12 @@ class Database:
             await self.conn.execute("COMMIT")
 
     async def execute(self, sql: str, *args: Any) -> int:
-        """Run one statement in its own transaction; returns the affected row count."""
-        async with self.transaction() as tx:
-            return await tx.execute(sql, *args)
+        """Run one statement atomically (SQLite autocommit); returns the affected row count."""
+        async with self._lock:
+            cur = await self.conn.execute(to_sqlite(sql), args)
+            count = cur.rowcount
+            await cur.close()
+            return count
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement for many rows in a single transaction."""

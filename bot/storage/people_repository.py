@@ -14,9 +14,20 @@ class PeopleRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Identities never move between people, so a hit is safe to keep; the language
+        # is refreshed by set_language, the only writer.
+        self._cache: dict[tuple[str, str], Person] = {}
 
     async def ensure_person(self, platform: str, user_id: str) -> Person:
         """The person behind this identity, created (written) on first sight."""
+        cached = self._cache.get((platform, user_id))
+        if cached is not None:
+            return cached
+        person = await self._load_or_create(platform, user_id)
+        self._cache[(platform, user_id)] = person
+        return person
+
+    async def _load_or_create(self, platform: str, user_id: str) -> Person:
         row = await self.db.fetchrow(
             "SELECT p.person_id, p.language FROM identity i JOIN person p "
             "ON p.person_id = i.person_id WHERE i.platform = $1 AND i.platform_user_id = $2",
@@ -58,6 +69,14 @@ class PeopleRepository:
         await self.db.execute(
             "UPDATE person SET language = $1 WHERE person_id = $2", language, person_id
         )
+        for key, person in list(self._cache.items()):
+            if person.person_id == person_id:
+                self._cache[key] = Person(person_id, language)
+
+    def forget_cached(self, person_id: str) -> None:
+        """Drop cached entries of a person (call after erasing or merging them)."""
+        for key in [k for k, p in self._cache.items() if p.person_id == person_id]:
+            del self._cache[key]
 
     async def get(self, person_id: str) -> Person | None:
         """A person by id."""

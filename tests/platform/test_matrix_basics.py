@@ -216,3 +216,34 @@ async def test_mentions_become_pills_with_m_mentions(haven_matrix, matrix_space,
     assert f'<a href="https://matrix.to/#/{bob.user_id}">Bob' in content["formatted_body"]
     bad = body(await alice.command(lobby, "!greet nobody"))
     assert bad.startswith("“nobody” is not a member.")
+
+
+async def test_password_login_and_default_language_from_config(
+    matrix_space, matrix_members, tmp_path
+):
+    from pydantic import SecretStr
+
+    from bot.settings import Secrets
+
+    alice = await matrix_members("alice")
+    secrets = Secrets(matrix_password=SecretStr(matrix_space.bot.password))
+    settings_dir = tmp_path / "pw.db"
+    app = await start_haven(matrix_space, settings_dir, secrets=secrets)
+    app.settings = app.settings.model_copy(update={"default_locale": "nl"})
+    app.dispatcher.default_locale = "nl"
+    try:
+        lobby = matrix_space.layout.rooms["lobby"]
+        assert body(await alice.command(lobby, "!ping")) == "Pong! Ik luister."
+    finally:
+        await app.close()
+
+
+async def test_missing_credentials_are_a_clear_startup_error(matrix_space, tmp_path):
+    import pytest
+
+    from bot.core.errors import HavenError
+    from bot.settings import Secrets
+
+    with pytest.raises(HavenError, match="HAVEN_MATRIX_ACCESS_TOKEN nor HAVEN_MATRIX_PASSWORD"):
+        app = await start_haven(matrix_space, tmp_path / "x.db", secrets=Secrets())
+        await app.close()

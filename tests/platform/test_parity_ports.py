@@ -97,3 +97,19 @@ async def test_role_change_grants_capabilities(driver):
         return (await driver.run(alice, "test wipe", count=1)).text == "wiped 1"
 
     await eventually(allowed)
+
+
+async def test_posting_in_a_room_and_privately_with_mentions(driver):
+    alice = await driver.member("alice")
+    bob = await driver.member("bob")
+    platform = driver.adapter
+    person = driver.person(bob)
+    text = f"Welcome {platform.mention(person)}!"
+    posted = await platform.send(driver.lobby_ref, Reply(text, mentions=(person,)))
+    private = await platform.send_private(person, Reply("Only for you."))
+    assert posted.room_id == driver.lobby_ref.room_id
+    assert private.room_id != driver.lobby_ref.room_id
+    await driver.wait_seen(bob, posted, text)
+    await driver.wait_seen(bob, private, "Only for you.")
+    mentioned = await driver.mentioned_users(alice, posted)
+    assert mentioned == [person.user_id]

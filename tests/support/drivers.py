@@ -161,6 +161,18 @@ class MatrixDriver:
     async def wait_invited(self, who: SimulatedMember, room: RoomRef) -> None:
         await eventually(lambda: room.room_id in who.invites)
 
+    async def wait_seen(self, who: SimulatedMember, message: MessageRef, text: str) -> None:
+        _, event = await who.wait_for(lambda r, e: e.get("event_id") == message.message_id)
+        assert body(event) == text and r_of(who, event) == message.room_id
+
+    async def mentioned_users(self, who: SimulatedMember, message: MessageRef) -> list[str]:
+        _, event = await who.wait_for(lambda r, e: e.get("event_id") == message.message_id)
+        return list(event["content"]["m.mentions"]["user_ids"])
+
+
+def r_of(who: SimulatedMember, event: dict[str, Any]) -> str:
+    return next(r for r, e in who.events if e is event)
+
 
 _SEEN: dict[int, set[str]] = {}
 
@@ -263,6 +275,16 @@ class DiscordDriver:
         await self.emulator.wait_until(
             lambda: who["id"] in self.emulator.state.thread_members.get(room.room_id, {})
         )
+
+    async def wait_seen(self, who: dict[str, Any], message: MessageRef, text: str) -> None:
+        stored = await self.emulator.wait_until(lambda: self.emulator.message(message.message_id))
+        assert stored["content"] == text and stored["channel_id"] == message.room_id
+        if message.room_id != self.lobby["id"]:  # private: it must be the DM with `who`
+            assert self.emulator.dm_channel(who)["id"] == message.room_id
+
+    async def mentioned_users(self, who: dict[str, Any], message: MessageRef) -> list[str]:
+        stored = self.emulator.message(message.message_id)
+        return [u["id"] for u in stored.get("mentions", [])]
 
 
 def _discord_answer(reply: Any) -> Answer:

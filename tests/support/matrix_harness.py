@@ -85,9 +85,11 @@ async def provision_test_space(
     return MatrixSpace(homeserver, bot, coordinator, layout)
 
 
-async def start_haven(space: MatrixSpace, db_path: Path, setup=None, **matrix: Any) -> Haven:
+async def start_haven(
+    space: MatrixSpace, db_path: Path, setup=None, secrets: Secrets | None = None, **matrix: Any
+) -> Haven:
     """Start Haven on the space; `setup(app)` may add test commands before it serves."""
-    app = Haven(space.settings(db_path, **matrix), space.secrets())
+    app = Haven(space.settings(db_path, **matrix), secrets or space.secrets())
     await app.open()
     if setup is not None:
         setup(app)

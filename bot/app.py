@@ -112,8 +112,8 @@ class Haven:
 
     async def run(self) -> None:
         """Start, then serve until `stop` is called."""
-        await self.start()
         try:
+            await self.start()
             await self._stopped.wait()
         finally:
             await self.close()

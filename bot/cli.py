@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.core.errors import HavenError
 from bot.settings import ConfigError, Secrets, load_settings
 
 DEFAULT_CONFIG = Path("config/haven.yaml")
@@ -20,6 +21,7 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        force=True,
     )
     # nio logs whole requests at INFO/DEBUG, which may include message bodies.
     logging.getLogger("nio").setLevel(logging.WARNING)
@@ -67,7 +69,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
-    asyncio.run(_serve(Haven(settings, Secrets())))
+    try:
+        asyncio.run(_serve(Haven(settings, Secrets())))
+    except HavenError as exc:
+        print(f"haven: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -76,7 +82,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.storage.database import Database
     from bot.storage.migrations import migrate
 
-    settings = load_settings(args.config)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
 
     async def go() -> int:
         db = Database(settings.database.path)
@@ -86,7 +96,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         finally:
             await db.close()
 
-    print(f"database at schema version {asyncio.run(go())}")
+    try:
+        version = asyncio.run(go())
+    except HavenError as exc:
+        print(f"haven: {exc}", file=sys.stderr)
+        return 1
+    print(f"database at schema version {version}")
     return 0
 
 

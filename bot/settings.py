@@ -13,7 +13,15 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.capabilities import Role
@@ -45,7 +53,6 @@ class MatrixSettings(_Strict):
     rooms: dict[str, str] = Field(default_factory=dict)
     command_prefix: str = "!"
     ignore_users: list[str] = Field(default_factory=list)
-    restrict_to_space: bool = True
     roles: MatrixRoles = Field(default_factory=MatrixRoles)
     sync_timeout_ms: int = Field(default=30_000, ge=0, le=120_000)
 
@@ -55,6 +62,12 @@ class MatrixSettings(_Strict):
         if value and not (value.startswith("@") and ":" in value):
             raise ValueError("must look like @name:server")
         return value
+
+    @model_validator(mode="after")
+    def _enabled_needs_account(self) -> MatrixSettings:
+        if self.enabled and not self.user_id:
+            raise ValueError("matrix.enabled needs matrix.user_id")
+        return self
 
     @field_validator("command_prefix")
     @classmethod
@@ -70,10 +83,16 @@ class DiscordSettings(_Strict):
     enabled: bool = False
     guild_ids: list[int] = Field(default_factory=list)
     roles: dict[Role, list[int]] = Field(default_factory=dict)
-    channels: dict[str, int] = Field(default_factory=dict)
     api_base_url: str | None = None
     gateway_url: str | None = None
     guild_ready_timeout: float = Field(default=2.0, gt=0, le=60)
+
+    @model_validator(mode="after")
+    def _enabled_needs_guilds(self) -> DiscordSettings:
+        # Commands are synced per guild; with none, nobody could use Haven.
+        if self.enabled and not self.guild_ids:
+            raise ValueError("discord.enabled needs at least one id in discord.guild_ids")
+        return self
 
 
 class DatabaseSettings(_Strict):
@@ -215,8 +234,20 @@ def _secret_paths(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]
     return found
 
 
+KNOWN_SECRET_VARIABLES = {
+    ("matrix", "password"): "HAVEN_MATRIX_PASSWORD",
+    ("matrix", "access_token"): "HAVEN_MATRIX_ACCESS_TOKEN",
+    ("matrix", "token"): "HAVEN_MATRIX_ACCESS_TOKEN",
+    ("discord", "token"): "HAVEN_DISCORD_TOKEN",
+    ("discord", "access_token"): "HAVEN_DISCORD_TOKEN",
+}
+
+
 def _secret_hint(path: tuple[Any, ...]) -> str:
-    env = "HAVEN_" + "_".join(str(p).upper() for p in path)
+    key = tuple(str(p).lower() for p in path[-2:])
+    env = KNOWN_SECRET_VARIABLES.get(key)  # type: ignore[arg-type]
+    if env is None:
+        return "secrets are not read from files; Haven takes them from HAVEN_* variables"
     return f"secrets are not read from files; set the environment variable {env} instead"
 
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Add or update message keys in all three catalogues at once.
 
-    python scripts/i18n_add.py KEY "English" "Nederlands" "Français" [KEY en nl fr ...]
+    .venv/bin/python scripts/i18n_add.py KEY "English" "Nederlands" "Français" [KEY en nl fr ...]
 
-Keys are kept sorted so diffs stay small. Run `python scripts/dev.py test` afterwards:
+It needs Babel, so run it with the project's virtual environment. Keys are kept sorted
+so diffs stay small. Run `python3 scripts/dev.py test` afterwards:
 the i18n tests check that every key has all three languages and matching placeholders.
 """
 

@@ -207,7 +207,7 @@ class Dispatcher:
         if pending is None or pending.expires_at < ctx.now:
             raise UserError("error.no_pending_confirmation", code=code)
         if not accept:
-            return Reply(ctx.t("confirm.cancelled"), private=True)
+            return Reply(ctx.t("confirm.cancelled"))
         command = self.registry.get(pending.command)
         if command is None:
             raise UserError("error.no_pending_confirmation", code=code)
@@ -218,7 +218,7 @@ class Dispatcher:
         if command.check is not None:
             await command.check(inner, **args)
         reply = await command.handler(inner, **args)
-        return reply or Reply(ctx.t("common.done"), private=True)
+        return reply or Reply(ctx.t("common.done"), private=command.private)
 
 
 def _display_args(args: Mapping[str, Any]) -> dict[str, Any]:

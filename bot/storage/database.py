@@ -34,7 +34,10 @@ class Database:
     async def open(self) -> None:
         """Open the file (creating its folder) with WAL and foreign keys on."""
         if isinstance(self.path, Path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The database links platform accounts to people: owner-only rights.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self.path.exists():
+                self.path.touch(mode=0o600)
         self._conn = await aiosqlite.connect(str(self.path), isolation_level=None)
         self._conn.row_factory = aiosqlite.Row
         await self._conn.execute("PRAGMA journal_mode=WAL")

@@ -44,7 +44,7 @@ async def test_a_crash_mid_batch_does_not_repeat_handled_events(
     db = tmp_path / "haven.db"
     app = await start_haven(matrix_space, db)
     adapter = app.adapters[0]
-    since_before = await adapter.state.get("since")
+    since_before = await adapter.state.get(adapter._since_key)
     handled = await alice.send(lobby, "!ping")
     await alice.reply_to(lobby, handled)
     await app.close()
@@ -56,7 +56,8 @@ async def test_a_crash_mid_batch_does_not_repeat_handled_events(
 
     raw = Database(db)
     await raw.open()
-    await PlatformStateRepository(raw, "matrix").set("since", since_before)
+    key = f"since:{matrix_space.bot.user_id}"
+    await PlatformStateRepository(raw, "matrix").set(key, since_before)
     await raw.close()
 
     app3 = await start_haven(matrix_space, db)

@@ -12,8 +12,9 @@ from bot.core.commands import CommandRegistry
 from bot.core.i18n import SUPPORTED_LOCALES, Catalogues, default_catalogues, placeholders
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
+# Keys appear as the first argument of UserError, ctx.t and gettext, and in *_key= fields.
 KEY_LITERAL = re.compile(
-    r"""["']((?:error|common|help|about|language|ping|confirm|matrix|discord)\.[a-z_.]+)["']"""
+    r"""(?:UserError|ArgumentError|\bt|gettext|_key\s*=)\(?\s*["']([a-z_]+\.[a-z_.]+)["']"""
 )
 
 
@@ -76,6 +77,13 @@ def test_placeholders_match_english(locale: str) -> None:
         <= placeholders(catalogues.lookup("en", key) or "")
     }
     assert wrong == {}
+
+
+def test_key_scanner_finds_keys_in_calls() -> None:
+    sample = (
+        'raise UserError("error.x", a=1)\nctx.t("help.y")\nt.gettext("z.w")\nconfirm_key="q.r"'
+    )
+    assert set(KEY_LITERAL.findall(sample)) == {"error.x", "help.y", "z.w", "q.r"}
 
 
 def test_missing_translation_is_detected() -> None:

@@ -64,3 +64,40 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["check-config", str(bad)]) == 1
     err = capsys.readouterr().err
     assert f"{bad}:1: default_locale" in err and "1 problem(s) found." in err
+
+
+def test_secret_hints_name_the_variable_haven_reads() -> None:
+    found = problems("matrix:\n  token: abc\ndiscord:\n  token: xyz\n")
+    assert "HAVEN_MATRIX_ACCESS_TOKEN" in found[0]
+    assert "HAVEN_DISCORD_TOKEN" in found[1]
+
+
+def test_enabled_platforms_need_their_account_and_guilds() -> None:
+    found = problems("matrix:\n  enabled: true\ndiscord:\n  enabled: true\n")
+    assert any("matrix.enabled needs matrix.user_id" in p for p in found)
+    assert any("discord.enabled needs at least one id in discord.guild_ids" in p for p in found)
+
+
+def test_run_with_a_missing_secret_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HAVEN_MATRIX_PASSWORD", "HAVEN_MATRIX_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    config = tmp_path / "haven.yaml"
+    config.write_text(
+        f"database:\n  path: {tmp_path / 'h.db'}\nmatrix:\n  enabled: true\n"
+        "  user_id: '@bot:example.org'\n  homeserver: http://127.0.0.1:9\n"
+    )
+    assert main(["run", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "neither HAVEN_MATRIX_ACCESS_TOKEN nor HAVEN_MATRIX_PASSWORD is set" in err
+    assert "Traceback" not in err
+
+
+def test_migrate_with_a_bad_file_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("timezone: Mars/Base\n")
+    assert main(["migrate", "--config", str(bad)]) == 1
+    assert "unknown time zone" in capsys.readouterr().err

@@ -89,6 +89,7 @@ class DiscordAdapter:
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._synced = False
+        self._deferred_privately: dict[int, bool] = {}
         self.english = app.catalogues.translator("en")
         self.moderation: ModerationActions = (
             DryRunModeration() if app.settings.dry_run else DiscordModeration(self)
@@ -244,7 +245,9 @@ class DiscordAdapter:
         work = asyncio.create_task(self.app.dispatcher.invoke(invocation, self))
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
         if not done:
-            await interaction.response.defer(ephemeral=invocation.command.private, thinking=True)
+            private = invocation.command.private
+            self._deferred_privately[interaction.id] = private
+            await interaction.response.defer(ephemeral=private, thinking=True)
         reply = await work
         await self._respond(interaction, reply)
 
@@ -253,8 +256,14 @@ class DiscordAdapter:
         pieces = chunks(reply.text)
         kwargs = send_kwargs(reply)
         if interaction.response.is_done():
-            # Deferred: the "thinking…" placeholder becomes the answer.
-            await interaction.edit_original_response(content=pieces[0], **kwargs)
+            deferred_privately = self._deferred_privately.pop(interaction.id, False)
+            if ephemeral and not deferred_privately:
+                # The public "thinking…" placeholder must not become a private answer.
+                await interaction.delete_original_response()
+                await interaction.followup.send(pieces[0], ephemeral=True, **kwargs)
+            else:
+                # Deferred: the "thinking…" placeholder becomes the answer.
+                await interaction.edit_original_response(content=pieces[0], **kwargs)
         else:
             await interaction.response.send_message(pieces[0], ephemeral=ephemeral, **kwargs)
         for piece in pieces[1:]:
@@ -292,9 +301,15 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         """Errors discord.py raises before Haven's handler runs (e.g. bad option types)."""
-        log.error("application command error: %s", type(error).__name__, exc_info=error)
+        reference = str(interaction.id)[-8:]
+        log.error(
+            "application command error %s (reference %s)",
+            type(error).__name__,
+            reference,
+            exc_info=error,
+        )
         translator = await self._translator_for(interaction.user, interaction.locale.value)
-        text = translator.gettext("error.internal", reference=str(interaction.id)[-8:])
+        text = translator.gettext("error.internal", reference=reference)
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True)
         else:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import nio
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "matrix"
 HOUSEKEEPING_SECONDS = 30.0
+PROCESSED_EVENT_KEEP = timedelta(days=7)  # far longer than any sync gap we replay
 SYNC_FILTER: dict[str, Any] = {
     "presence": {"types": []},
     "account_data": {"types": []},
@@ -47,6 +49,7 @@ SYNC_FILTER: dict[str, Any] = {
                 "m.space.child",
                 "m.room.power_levels",
                 "m.room.member",
+                "m.room.encrypted",
             ],
             "limit": 100,
         },
@@ -102,7 +105,8 @@ class MatrixAdapter:
     async def start(self) -> None:
         """Log in, catch up to the stored since-token, then sync in the background."""
         await self._login()
-        since = await self.state.get("since")
+        await self._refresh_allowed_rooms()
+        since = await self.state.get(self._since_key)
         if since is None:
             # First start: skip history from before Haven served this account.
             first = _ok(
@@ -111,7 +115,7 @@ class MatrixAdapter:
                 "initial sync",
             )
             await self._handle_invites(first)
-            await self.state.set("since", first.next_batch)
+            await self.state.set(self._since_key, first.next_batch)
         else:
             self.client.next_batch = since
         await self._refresh_allowed_rooms()
@@ -126,6 +130,7 @@ class MatrixAdapter:
             try:
                 if isinstance(self.moderation, MatrixModeration):
                     await self.moderation.lift_expired()
+                await self.state.prune(PROCESSED_EVENT_KEEP, datetime.now(UTC))
             except Exception:
                 log.exception("Matrix housekeeping failed")
 
@@ -163,6 +168,11 @@ class MatrixAdapter:
                 "HAVEN_MATRIX_PASSWORD is set"
             )
         log.info("logged in to Matrix as %s", self.client.user_id)
+
+    @property
+    def _since_key(self) -> str:
+        # Tied to the account: a database reused with another bot account starts afresh.
+        return f"since:{self.client.user_id}"
 
     async def _refresh_allowed_rooms(self) -> None:
         allowed = set(self.settings.rooms.values())
@@ -208,7 +218,7 @@ class MatrixAdapter:
                 await self._handle_batch(response)
             except Exception:
                 log.exception("handling a sync batch failed")
-            await self.state.set("since", response.next_batch)
+            await self.state.set(self._since_key, response.next_batch)
             catching_up = False
             self._ready.set()
 
@@ -244,6 +254,8 @@ class MatrixAdapter:
                 joined = await self.client.join(room_id)
                 if isinstance(joined, nio.JoinResponse) and direct:
                     await self._remember_dm(inviter or "", room_id)
+                elif isinstance(joined, nio.JoinResponse) and room_id == self.settings.space_id:
+                    await self._refresh_allowed_rooms()
             else:
                 log.info("declining an invite to a room outside the space")
                 await self.client.room_leave(room_id)
@@ -271,6 +283,8 @@ class MatrixAdapter:
                 if not await self.state.claim_event(event.event_id):
                     return
                 await self._handle_reaction(room_id, event)
+            elif isinstance(event, nio.MegolmEvent):
+                log.warning("an encrypted message arrived; Haven serves unencrypted rooms only")
             elif isinstance(event, nio.UnknownEvent) and event.type == "m.space.child":
                 await self._refresh_allowed_rooms()
         except Exception:

@@ -70,7 +70,6 @@ def declare(app: Haven) -> list[Command]:
             params=(
                 Param("language", ParamType.CHOICE, required=False, choices=LANGUAGE_CHOICES),
             ),
-            private=True,
         ),
         Command("ping", ping),
     ]
@@ -90,6 +89,6 @@ def declare_confirmations(app: Haven) -> list[Command]:
 
     code = Param("code", ParamType.STRING, max_length=12)
     return [
-        Command("confirm", confirm, params=(code,), hidden=True, private=True),
-        Command("cancel", cancel, params=(code,), hidden=True, private=True),
+        Command("confirm", confirm, params=(code,), hidden=True),
+        Command("cancel", cancel, params=(code,), hidden=True),
     ]

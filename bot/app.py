@@ -17,9 +17,12 @@ from bot.core.commands import CommandRegistry
 from bot.core.dispatch import Dispatcher
 from bot.core.i18n import Catalogues, default_catalogues
 from bot.core.ports import Clock, SystemClock
+from bot.scheduling.scheduler import Scheduler
 from bot.settings import Secrets, Settings
+from bot.storage.audit_repository import AuditRepository
 from bot.storage.confirmation_repository import ConfirmationRepository
 from bot.storage.database import Database
+from bot.storage.job_repository import JobRepository
 from bot.storage.migrations import migrate
 from bot.storage.people_repository import PeopleRepository
 
@@ -61,6 +64,8 @@ class Haven:
         self.db = Database(settings.database.path)
         self.people = PeopleRepository(self.db)
         self.confirmations = ConfirmationRepository(self.db)
+        self.audit = AuditRepository(self.db)
+        self.scheduler = Scheduler(JobRepository(self.db), self.clock)
         self.registry = CommandRegistry()
         self.policy = CapabilityPolicy()
         self.dispatcher = Dispatcher(
@@ -109,6 +114,9 @@ class Haven:
         for adapter in self.adapters:
             await adapter.start()
             log.info("%s adapter started", adapter.name)
+        restored = await self.scheduler.start()
+        if restored:
+            log.info("restored %d scheduled job(s)", restored)
 
     async def run(self) -> None:
         """Start, then serve until `stop` is called."""
@@ -127,7 +135,8 @@ class Haven:
         self._stopped.set()
 
     async def close(self) -> None:
-        """Stop adapters and close storage."""
+        """Stop the scheduler and adapters, then close storage."""
+        await self.scheduler.stop()
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()

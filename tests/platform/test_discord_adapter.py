@@ -12,6 +12,13 @@ from tests.platform.parity_fixtures import start_discord_haven
 SYNC = "PUT /applications/{application_id}/guilds/{guild_id}/commands"
 
 
+def join(emulator, guild: dict, name: str) -> dict:
+    """A new user who is a member of `guild`."""
+    user = emulator.create_user(name)
+    emulator.add_member(guild, user)
+    return user
+
+
 def payload_named(call, name: str) -> dict:
     return next(c for c in call.request_json if c["name"] == name)
 
@@ -89,8 +96,7 @@ async def test_descriptions_option_names_and_choices_are_localised(
 async def test_nl_locale_gets_dutch_answers(discord_emulator, discord_harness, tmp_path: Path):
     app, guild, lobby, _ = await start_discord_haven(discord_emulator, tmp_path / "haven.db")
     try:
-        user = discord_emulator.create_user("noor")
-        discord_emulator.add_member(guild, user)
+        user = join(discord_emulator, guild, "noor")
         handle = await discord_emulator.invoke_slash(user, lobby, "ping", locale="nl")
         assert (await handle.wait_final()).content == "Pong! Ik luister."
     finally:
@@ -102,8 +108,7 @@ async def test_gateway_drop_resumes_without_losing_or_repeating(
 ):
     app, guild, lobby, _ = await start_discord_haven(discord_emulator, tmp_path / "haven.db")
     try:
-        user = discord_emulator.create_user("alice")
-        discord_emulator.add_member(guild, user)
+        user = join(discord_emulator, guild, "alice")
         discord_emulator.drop_gateway()
         # Sent while the bot is disconnected: replayed on RESUME, answered once.
         handle = await discord_emulator.invoke_slash(user, lobby, "ping")
@@ -118,8 +123,7 @@ async def test_gateway_drop_resumes_without_losing_or_repeating(
 async def test_emulator_restart_reconnects(discord_emulator, discord_harness, tmp_path: Path):
     app, guild, lobby, _ = await start_discord_haven(discord_emulator, tmp_path / "haven.db")
     try:
-        user = discord_emulator.create_user("alice")
-        discord_emulator.add_member(guild, user)
+        user = join(discord_emulator, guild, "alice")
         await discord_emulator.restart(downtime=0.3)
         await discord_emulator.wait_for_gateway(timeout=15)
         handle = await discord_emulator.invoke_slash(user, lobby, "ping")
@@ -131,8 +135,7 @@ async def test_emulator_restart_reconnects(discord_emulator, discord_harness, tm
 async def test_rate_limited_answer_is_retried(discord_emulator, discord_harness, tmp_path: Path):
     app, guild, lobby, _ = await start_discord_haven(discord_emulator, tmp_path / "haven.db")
     try:
-        user = discord_emulator.create_user("alice")
-        discord_emulator.add_member(guild, user)
+        user = join(discord_emulator, guild, "alice")
         route = "POST /interactions/{interaction_id}/{interaction_token}/callback"
         discord_emulator.rate_limit(route, times=2, retry_after=0.05)
         handle = await discord_emulator.invoke_slash(user, lobby, "ping")

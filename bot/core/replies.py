@@ -40,6 +40,16 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply, e.g. a bracket image; `description` is its alt text."""
+
+    filename: str
+    data: bytes = field(repr=False)
+    mime: str = "image/png"
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message for the invoker or a room; `text` is already translated.
 
@@ -52,4 +62,4 @@ class Reply:
     private: bool = False
     buttons: tuple[Button, ...] = ()
     mentions: tuple[PersonRef, ...] = field(default_factory=tuple)
-    fallback_hint: str = ""
+    attachments: tuple[Attachment, ...] = ()

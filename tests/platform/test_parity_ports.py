@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.capabilities import Capability, Role
 from bot.core.commands import Command, Param, ParamType
-from bot.core.replies import Reply
+from bot.core.replies import Attachment, Reply
 from tests.support.waiting import eventually
 
 
@@ -22,7 +22,13 @@ def haven_setup():
     async def wipe(ctx, count: int) -> Reply:
         return Reply(f"wiped {count}")
 
+    async def picture(ctx) -> Reply:
+        return Reply(
+            "here", attachments=(Attachment("dot.png", tiny_png(), "image/png", "a dot"),)
+        )
+
     def setup(app) -> None:
+        app.registry.add(Command("picture", picture))
         app.registry.add(Command("quote", quote, message_menu_key="confirm.yes"))
         app.registry.add(
             Command(
@@ -35,6 +41,32 @@ def haven_setup():
         )
 
     return setup
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 PNG, built by hand."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
+
+
+async def test_reply_with_an_image(driver):
+    alice = await driver.member("alice")
+    answer = await driver.run(alice, "picture")
+    assert answer.text == "here"
+    assert await driver.attachments_of(alice, answer) == [("dot.png", tiny_png())]
 
 
 async def test_message_menu_receives_the_target_message(driver):

@@ -165,6 +165,21 @@ class MatrixDriver:
         _, event = await who.wait_for(lambda r, e: e.get("event_id") == message.message_id)
         assert body(event) == text and r_of(who, event) == message.room_id
 
+    async def attachments_of(
+        self, who: SimulatedMember, answer: Answer
+    ) -> list[tuple[str, bytes]]:
+        _, event = await who.wait_for(
+            lambda r, e: (
+                r == self.lobby
+                and e.get("sender") == self.space.bot.user_id
+                and e.get("content", {}).get("msgtype") == "m.image"
+                and e.get("origin_server_ts", 0) >= answer.raw.get("origin_server_ts", 0)
+            )
+        )
+        content = event["content"]
+        downloaded = await who.client.download(mxc=content["url"])
+        return [(content["filename"], downloaded.body)]
+
     async def mentioned_users(self, who: SimulatedMember, message: MessageRef) -> list[str]:
         _, event = await who.wait_for(lambda r, e: e.get("event_id") == message.message_id)
         return list(event["content"]["m.mentions"]["user_ids"])
@@ -281,6 +296,13 @@ class DiscordDriver:
         assert stored["content"] == text and stored["channel_id"] == message.room_id
         if message.room_id != self.lobby["id"]:  # private: it must be the DM with `who`
             assert self.emulator.dm_channel(who)["id"] == message.room_id
+
+    async def attachments_of(self, who: dict[str, Any], answer: Answer) -> list[tuple[str, bytes]]:
+        message = answer.raw.message
+        found = []
+        for item in message.get("attachments", []):
+            found.append((item["filename"], self.emulator.attachments[item["id"]]))
+        return found
 
     async def mentioned_users(self, who: dict[str, Any], message: MessageRef) -> list[str]:
         stored = self.emulator.message(message.message_id)

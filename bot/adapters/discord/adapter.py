@@ -263,6 +263,9 @@ class DiscordAdapter:
                 await interaction.followup.send(pieces[0], ephemeral=True, **kwargs)
             else:
                 # Deferred: the "thinking…" placeholder becomes the answer.
+                files = kwargs.pop("files", None)
+                if files:
+                    kwargs["attachments"] = files
                 await interaction.edit_original_response(content=pieces[0], **kwargs)
         else:
             await interaction.response.send_message(pieces[0], ephemeral=ephemeral, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import discord
@@ -62,12 +63,22 @@ def allowed_mentions(reply: Reply) -> discord.AllowedMentions:
     return discord.AllowedMentions(everyone=False, roles=False, users=users, replied_user=False)
 
 
+def files_for(reply: Reply) -> list[discord.File]:
+    """Fresh `discord.File` objects (each can be sent only once)."""
+    return [
+        discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description or None)
+        for a in reply.attachments
+    ]
+
+
 def send_kwargs(reply: Reply) -> dict[str, Any]:
     """Keyword arguments for `Messageable.send` (first chunk only carries the buttons)."""
     kwargs: dict[str, Any] = {"allowed_mentions": allowed_mentions(reply)}
     view = view_for(reply)
     if view is not None:
         kwargs["view"] = view
+    if reply.attachments:
+        kwargs["files"] = files_for(reply)
     return kwargs
 
 

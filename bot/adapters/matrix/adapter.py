@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,7 @@ from bot.core.context import MessageRef, PersonRef, RoomRef
 from bot.core.dispatch import Invocation
 from bot.core.dry_run import DryRunModeration
 from bot.core.errors import HavenError, UserError
-from bot.core.replies import Reply, ReplyKind
+from bot.core.replies import Attachment, Reply, ReplyKind
 from bot.storage.platform_state_repository import PlatformStateRepository
 
 if TYPE_CHECKING:
@@ -447,12 +448,38 @@ class MatrixAdapter:
             nio.RoomSendResponse,
             "send",
         )
+        for attachment in reply.attachments:
+            await self._send_file(room_id, attachment)
         if reply.buttons:
             actions = {b.emoji: b.action for b in reply.buttons if b.emoji}
             user = addressee.user_id if addressee is not None else None
             await self.state.set(
                 f"buttons:{sent.event_id}", json.dumps({"actions": actions, "user": user})
             )
+        return sent.event_id
+
+    async def _send_file(self, room_id: str, attachment: Attachment) -> str:
+        """Upload a file to the media repository and post it (images as m.image)."""
+        uploaded, _ = await self.client.upload(
+            io.BytesIO(attachment.data),
+            content_type=attachment.mime,
+            filename=attachment.filename,
+            filesize=len(attachment.data),
+        )
+        uploaded = _ok(uploaded, nio.UploadResponse, "upload")
+        msgtype = "m.image" if attachment.mime.startswith("image/") else "m.file"
+        content = {
+            "msgtype": msgtype,
+            "body": attachment.description or attachment.filename,
+            "filename": attachment.filename,
+            "url": uploaded.content_uri,
+            "info": {"mimetype": attachment.mime, "size": len(attachment.data)},
+        }
+        sent = _ok(
+            await self.client.room_send(room_id, "m.room.message", content),
+            nio.RoomSendResponse,
+            "send file",
+        )
         return sent.event_id
 
     async def private_room(self, user_id: str) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 from bot.core.capabilities import CapabilityPolicy
 from bot.core.commands import CommandRegistry
@@ -79,6 +79,8 @@ class Haven:
             timezone=settings.zone,
         )
         self.adapters: list[Adapter] = []
+        self.on_started: list[Callable[[], Awaitable[None]]] = []
+        self.services: dict[str, Any] = {}
         self._features = tuple(features)
         self._stopped = asyncio.Event()
         self._opened = False
@@ -117,6 +119,8 @@ class Haven:
         restored = await self.scheduler.start()
         if restored:
             log.info("restored %d scheduled job(s)", restored)
+        for hook in self.on_started:
+            await hook()
 
     async def run(self) -> None:
         """Start, then serve until `stop` is called."""
@@ -125,6 +129,13 @@ class Haven:
             await self._stopped.wait()
         finally:
             await self.close()
+
+    def platform(self, name: str) -> Any:
+        """The running adapter of platform `name` (it implements the chat ports)."""
+        for adapter in self.adapters:
+            if adapter.name == name:
+                return adapter
+        raise LookupError(f"platform {name} is not running")
 
     async def wait_until_stopped(self) -> None:
         """Return once `request_stop` was called."""

@@ -86,6 +86,8 @@ class DiscordSettings(_Strict):
     api_base_url: str | None = None
     gateway_url: str | None = None
     guild_ready_timeout: float = Field(default=2.0, gt=0, le=60)
+    text_commands: bool = True  # also answer `!command` messages, as on Matrix
+    command_prefix: str = "!"
 
     @model_validator(mode="after")
     def _enabled_needs_guilds(self) -> DiscordSettings:

@@ -125,3 +125,42 @@ def bind_arguments(command: Command, tokens: Sequence[Token]) -> dict[str, Any]:
     if words:
         raise ArgumentError("error.too_many_arguments", extra=" ".join(words))
     return bound
+
+
+def action_arguments(command: Command, argument: str) -> dict[str, Any]:
+    """Arguments of a button action (`command:arg1 arg2`), bound to the positionals."""
+    if not argument:
+        return {}
+    return bind_arguments(command, tokenize(argument))
+
+
+class TextCommandError(Exception):
+    """A command line that cannot run: the refusal, and the command when one was found."""
+
+    def __init__(self, error: UserError, command: Command | None) -> None:
+        super().__init__(error.key)
+        self.error = error
+        self.command = command
+
+
+def parse_command_line(
+    registry: CommandRegistry, line: str, prefix: str
+) -> tuple[Command, dict[str, Any]]:
+    """`group sub args --opt v` -> (command, raw arguments), for any text platform.
+
+    A bare group name runs `help <group>`; an unknown word is refused with a hint.
+    Raises TextCommandError.
+    """
+    command: Command | None = None
+    try:
+        tokens = tokenize(line)
+        command, group, rest = find_command(registry, tokens)
+        if command is None:
+            help_command = registry.get("help")
+            if group is None or help_command is None:
+                word = tokens[0].text if tokens else ""
+                raise UserError("error.unknown_command", command=word, prefix=prefix)
+            command, rest = help_command, [Token(group)]
+        return command, bind_arguments(command, rest)
+    except UserError as exc:
+        raise TextCommandError(exc, command) from None

@@ -112,6 +112,7 @@ class Dispatcher:
             command=command,
             now=self.clock.now(),
             message=invocation.message,
+            extras={"zone": self.timezone},
         )
         try:
             if not actor.can(command.capability):
@@ -171,6 +172,22 @@ class Dispatcher:
             usage = platform.command_syntax(command, translator)
             text = f"{text}\n{translator.gettext('common.usage', usage=usage)}"
         return Reply(text, kind=ReplyKind.ERROR, private=True)
+
+    async def refusal(
+        self,
+        identity: PersonRef,
+        roles: frozenset[Role],
+        error: UserError,
+        platform: ChatPlatform,
+        command: Command | None = None,
+        locale_hint: str | None = None,
+    ) -> Reply:
+        """A refusal for a command line that never reached a handler (parse errors)."""
+        _, person = await self.actor_for(identity, roles)
+        translator = self.translator(self.locale_for(person, locale_hint))
+        if isinstance(error, ArgumentError) and command is not None:
+            return self.error_reply(translator, error, platform, command)
+        return self.error_reply(translator, error)
 
     # -- confirmations -------------------------------------------------------------------
 

@@ -184,3 +184,35 @@ async def test_others_are_served_while_one_handler_is_slow_or_fails(
         assert (await slow_handle.wait_edit(timeout=5)).content == "finally"
     finally:
         await app.close()
+
+
+async def test_text_commands_work_like_on_matrix(discord_emulator, discord_harness, tmp_path):
+    app, guild, lobby, _ = await start_discord_haven(discord_emulator, tmp_path / "haven.db")
+    try:
+        alice = join(discord_emulator, guild, "alice")
+
+        async def say(text: str) -> str:
+            sent = await discord_emulator.send_message(alice, lobby, text)
+            reply = await discord_emulator.wait_for_message(
+                lobby, predicate=lambda m: (m.get("message_reference") or {}).get("message_id")
+                == sent["id"],
+            )  # fmt: skip
+            return reply["content"]
+
+        assert await say("!ping") == "Pong! I'm listening."
+        assert await say("!language nl") == "Ik praat vanaf nu Nederlands met je."
+        assert await say("!teleport") == (
+            "Ik ken het commando “teleport” niet. Typ !help om te zien wat ik kan."
+        )
+        unknown = await say("!help teleport")
+        assert unknown == "Er bestaat geen commando “teleport”."
+        handle = await discord_emulator.invoke_slash(alice, lobby, "ping")
+        assert (await handle.wait_final()).content == "Pong! Ik luister."
+        plain = await discord_emulator.send_message(alice, lobby, "just chatting")
+        await asyncio.sleep(0.2)
+        assert not [
+            m for m in discord_emulator.messages(lobby)
+            if (m.get("message_reference") or {}).get("message_id") == plain["id"]
+        ]  # fmt: skip
+    finally:
+        await app.close()

@@ -45,17 +45,23 @@ class Driver(Protocol):
     async def press(self, who: Any, answer: Answer, action_prefix: str) -> Answer: ...
 
 
+def _matrix_value(value: Any) -> str:
+    if isinstance(value, SimulatedMember):
+        return value.user_id
+    return shlex.quote(str(value))
+
+
 def _matrix_line(app: Haven, command: str, args: dict[str, Any]) -> str:
     declared = app.registry.get(command)
     assert declared is not None, command
     parts = [f"!{command}"]
     for param in declared.positionals:
         if param.name in args and args[param.name] is not None:
-            parts.append(shlex.quote(str(args[param.name])))
+            parts.append(_matrix_value(args[param.name]))
     for param in declared.options:
         if param.name in args and args[param.name] is not None:
             parts.append(f"--{param.name}")
-            parts.append(shlex.quote(str(args[param.name])))
+            parts.append(_matrix_value(args[param.name]))
     return " ".join(parts)
 
 
@@ -80,7 +86,7 @@ class MatrixDriver:
         event_id = await who.send(self.lobby, line)
         event = await who.reply_to(self.lobby, event_id)
         pointers = {
-            self.app.catalogues.translator(loc).gettext("matrix.sent_privately")
+            self.app.catalogues.translator(loc).gettext("common.sent_privately")
             for loc in self.app.catalogues.locales()
         }
         if body(event) in pointers:
@@ -116,6 +122,9 @@ class MatrixDriver:
     @property
     def lobby_ref(self) -> RoomRef:
         return RoomRef("matrix", self.lobby, "lobby")
+
+    def room(self, room_id: str) -> RoomRef:
+        return RoomRef("matrix", room_id)
 
     async def post(self, who: SimulatedMember, text: str) -> MessageRef:
         event_id = await who.send(self.lobby, text)
@@ -256,6 +265,9 @@ class DiscordDriver:
     @property
     def lobby_ref(self) -> RoomRef:
         return RoomRef("discord", self.lobby["id"], "lobby")
+
+    def room(self, room_id: str) -> RoomRef:
+        return RoomRef("discord", room_id)
 
     async def post(self, who: dict[str, Any], text: str) -> MessageRef:
         message = await self.emulator.send_message(who, self.lobby, text)

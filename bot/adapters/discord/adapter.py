@@ -19,6 +19,7 @@ import yarl
 from discord import app_commands
 
 from bot.adapters.discord.moderation import DiscordModeration, DiscordSpaceAdmin
+from bot.adapters.discord.recent_ids import RecentIds
 from bot.adapters.discord.render import (
     CUSTOM_ID_PREFIX,
     chunks,
@@ -27,13 +28,14 @@ from bot.adapters.discord.render import (
 )
 from bot.adapters.discord.slash import build_commands
 from bot.adapters.discord.translator import CatalogueTranslator
+from bot.core.binding import TextCommandError, action_arguments, parse_command_line
 from bot.core.capabilities import Role
 from bot.core.commands import Command, ParamType
 from bot.core.context import MessageRef, PersonRef, RoomRef
 from bot.core.dispatch import Invocation
 from bot.core.dry_run import DryRunModeration
-from bot.core.errors import HavenError
-from bot.core.replies import Reply
+from bot.core.errors import HavenError, UserError
+from bot.core.replies import Reply, ReplyKind
 from bot.storage.platform_state_repository import PlatformStateRepository
 
 if TYPE_CHECKING:
@@ -67,6 +69,9 @@ class HavenDiscordClient(discord.Client):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.adapter.on_interaction(interaction)
 
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.on_message(message)
+
 
 class DiscordAdapter:
     """Serves Haven's commands in the configured Discord guilds."""
@@ -90,6 +95,7 @@ class DiscordAdapter:
         self._ready = asyncio.Event()
         self._synced = False
         self._deferred_privately: dict[int, bool] = {}
+        self._recent = RecentIds()
         self.english = app.catalogues.translator("en")
         self.moderation: ModerationActions = (
             DryRunModeration() if app.settings.dry_run else DiscordModeration(self)
@@ -240,15 +246,25 @@ class DiscordAdapter:
 
     async def _answer(self, interaction: discord.Interaction, invocation: Invocation) -> None:
         """Run the invocation; defer if it is slow, then answer (ephemeral when private)."""
-        if not await self.state.claim_event(f"interaction:{interaction.id}"):
+        if not self._recent.add(interaction.id):
             return
-        work = asyncio.create_task(self.app.dispatcher.invoke(invocation, self))
-        done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
-        if not done:
-            private = invocation.command.private
+        private = invocation.command.private
+        deferral: asyncio.Future[None] | None = None
+
+        def defer() -> None:
+            nonlocal deferral
             self._deferred_privately[interaction.id] = private
-            await interaction.response.defer(ephemeral=private, thinking=True)
-        reply = await work
+            deferral = asyncio.ensure_future(
+                interaction.response.defer(ephemeral=private, thinking=True)
+            )
+
+        timer = asyncio.get_running_loop().call_later(DEFER_AFTER, defer)
+        try:
+            reply = await self.app.dispatcher.invoke(invocation, self)
+        finally:
+            timer.cancel()
+        if deferral is not None:
+            await deferral
         await self._respond(interaction, reply)
 
     async def _respond(self, interaction: discord.Interaction, reply: Reply) -> None:
@@ -283,15 +299,18 @@ class DiscordAdapter:
         command = self.app.registry.get(name)
         if command is None:
             return
-        if not await self.state.claim_event(f"interaction:{interaction.id}"):
+        if not self._recent.add(interaction.id):
             return
-        first = command.positionals[0].name if command.positionals else None
+        try:
+            args = action_arguments(command, argument)
+        except UserError:
+            return
         invocation = Invocation(
             command,
             self._identity(interaction.user),
             self._roles(interaction.user),
             self._room(interaction.channel, interaction.channel_id),
-            {first: argument} if first else {},
+            args,
             locale_hint=interaction.locale.value,
         )
         reply = await self.app.dispatcher.invoke(invocation, self)
@@ -299,6 +318,93 @@ class DiscordAdapter:
         await interaction.response.edit_message(
             content=chunks(reply.text)[0], view=None, **_mentions(reply)
         )
+
+    # -- text commands -------------------------------------------------------------------
+
+    def _serves(self, message: discord.Message) -> bool:
+        if message.author.bot or message.author.id == getattr(self.client.user, "id", None):
+            return False
+        if message.guild is not None and message.guild.id not in self.settings.guild_ids:
+            return False
+        return message.content.startswith(self.settings.command_prefix)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """`!group sub args` typed in a channel or DM: the same commands as on Matrix."""
+        if not self.settings.text_commands or not self._serves(message):
+            return
+        if not self._recent.add(message.id):
+            return
+        identity = self._identity(message.author)
+        roles = self._roles(message.author)
+        room = self._room(message.channel, message.channel.id)
+        line = message.content[len(self.settings.command_prefix) :]
+        try:
+            command, args = parse_command_line(
+                self.app.registry, line, self.settings.command_prefix
+            )
+        except TextCommandError as exc:
+            reply = await self.app.dispatcher.refusal(
+                identity, roles, exc.error, self, exc.command
+            )
+            await self._reply_to_message(message, identity, reply)
+            return
+        args = {k: self._resolve_text(command, k, v, message) for k, v in args.items()}
+        target = None
+        if command.message_menu_key and message.reference is not None:
+            target = await self._referenced(message)
+        invocation = Invocation(command, identity, roles, room, args, message=target)
+        reply = await self.app.dispatcher.invoke(invocation, self)
+        await self._reply_to_message(message, identity, reply)
+
+    def _resolve_text(
+        self, command: Command, name: str, value: Any, message: discord.Message
+    ) -> Any:
+        param = command.param(name)
+        if param is None or not isinstance(value, str):
+            return value
+        if param.type is ParamType.MEMBER:
+            wanted = value.strip("<@!>")
+            for user in message.mentions:
+                if str(user.id) == wanted:
+                    return self._identity(user)
+        return value
+
+    async def _referenced(self, message: discord.Message) -> MessageRef | None:
+        reference = message.reference
+        if reference is None or reference.message_id is None:
+            return None
+        target = reference.resolved
+        if not isinstance(target, discord.Message):
+            try:
+                target = await message.channel.fetch_message(reference.message_id)
+            except discord.NotFound:
+                return None
+        return MessageRef(
+            PLATFORM,
+            str(target.channel.id),
+            str(target.id),
+            self._identity(target.author),
+            target.content,
+            target.jump_url,
+        )
+
+    async def _reply_to_message(
+        self, message: discord.Message, identity: PersonRef, reply: Reply
+    ) -> None:
+        in_dm = isinstance(message.channel, discord.DMChannel)
+        keep_inline = reply.kind in (ReplyKind.ERROR, ReplyKind.CONFIRM)
+        if reply.private and not keep_inline and not in_dm:
+            await self.send_private(identity, reply)
+            translator = await self._translator_for(message.author, None)
+            await message.reply(
+                translator.gettext("common.sent_privately"),
+                mention_author=False,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return
+        for index, piece in enumerate(chunks(reply.text)):
+            kwargs = send_kwargs(reply) if index == 0 else {}
+            await message.reply(piece, mention_author=False, **kwargs)
 
     async def on_tree_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

@@ -19,7 +19,11 @@ import nio
 from bot.adapters.matrix.moderation import MatrixModeration, MatrixSpaceAdmin
 from bot.adapters.matrix.roles import roles_for
 from bot.adapters.matrix.text import command_text, looks_like_user_id, render_html
-from bot.core.binding import ArgumentError, Token, bind_arguments, find_command, tokenize
+from bot.core.binding import (
+    TextCommandError,
+    action_arguments,
+    parse_command_line,
+)
 from bot.core.capabilities import Role
 from bot.core.commands import Command, ParamType
 from bot.core.context import MessageRef, PersonRef, RoomRef
@@ -315,18 +319,17 @@ class MatrixAdapter:
         identity = self._person(room_id, event.sender)
         roles = self._roles(event.sender)
         room = self._room(room_id)
-        command: Command | None = None
         try:
-            tokens = tokenize(line)
-            command, group, rest = find_command(self.app.registry, tokens)
-            if command is None:
-                command, rest = self._fallback_to_help(tokens, group)
-            args = bind_arguments(command, rest)
-            args = {k: self._resolve(command, k, v, room_id) for k, v in args.items()}
-        except UserError as exc:
-            reply = await self._refusal(identity, roles, exc, command)
+            command, args = parse_command_line(
+                self.app.registry, line, self.settings.command_prefix
+            )
+        except TextCommandError as exc:
+            reply = await self.app.dispatcher.refusal(
+                identity, roles, exc.error, self, exc.command
+            )
             await self._deliver(room_id, event, identity, reply)
             return
+        args = {k: self._resolve(command, k, v, room_id) for k, v in args.items()}
         target = None
         if command.message_menu_key:
             target = await self._replied_message(room_id, event)
@@ -351,14 +354,6 @@ class MatrixAdapter:
         author = self._person(room_id, target.sender)
         return MessageRef(PLATFORM, room_id, target_id, author, body, link)
 
-    def _fallback_to_help(self, tokens: list, group: str | None) -> tuple[Command, list]:
-        """A bare group shows the group's help; an unknown word is refused with a hint."""
-        help_command = self.app.registry.get("help")
-        if group is not None and help_command is not None:
-            return help_command, [Token(group)]
-        word = tokens[0].text if tokens else ""
-        raise UserError("error.unknown_command", command=word, prefix=self.settings.command_prefix)
-
     def _resolve(self, command: Command, name: str, value: Any, room_id: str) -> Any:
         param = command.param(name)
         if param is None or not isinstance(value, str):
@@ -368,19 +363,6 @@ class MatrixAdapter:
         if param.type is ParamType.ROOM and value in self.client.rooms:
             return self._room(value)
         return value
-
-    async def _refusal(
-        self,
-        identity: PersonRef,
-        roles: frozenset[Role],
-        error: UserError,
-        command: Command | None,
-    ) -> Reply:
-        _, person = await self.app.dispatcher.actor_for(identity, roles)
-        translator = self.app.dispatcher.translator(self.app.dispatcher.locale_for(person, None))
-        if isinstance(error, ArgumentError) and command is not None:
-            return self.app.dispatcher.error_reply(translator, error, self, command)
-        return self.app.dispatcher.error_reply(translator, error)
 
     async def _handle_reaction(self, room_id: str, event: nio.ReactionEvent) -> None:
         stored = await self.state.get(f"buttons:{event.reacts_to}")
@@ -395,8 +377,10 @@ class MatrixAdapter:
         if command is None:
             return
         identity = self._person(room_id, event.sender)
-        param = command.positionals[0].name if command.positionals else None
-        args = {param: argument} if param else {}
+        try:
+            args = action_arguments(command, argument)
+        except UserError:
+            return
         invocation = Invocation(
             command, identity, self._roles(event.sender), self._room(room_id), args
         )
@@ -413,7 +397,7 @@ class MatrixAdapter:
             dm = await self.private_room(identity.user_id)
             await self._send(dm, reply)
             translator = await self._translator_for(identity)
-            pointer = Reply(translator.gettext("matrix.sent_privately"))
+            pointer = Reply(translator.gettext("common.sent_privately"))
             await self._send(room_id, pointer, reply_to=event.event_id)
             return
         await self._send(room_id, reply, reply_to=event.event_id, addressee=identity)

@@ -28,7 +28,7 @@ from bot.storage.people_repository import PeopleRepository
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FEATURES: tuple[str, ...] = ("basics",)
+DEFAULT_FEATURES: tuple[str, ...] = ("basics", "tournaments")
 
 
 class Adapter(Protocol):

@@ -92,6 +92,10 @@ class Translator:
             log.warning("bad placeholders for message key %s", key)
             return text
 
+    def template(self, key: str) -> str:
+        """The unformatted text of `key` (for callers that fill placeholders later)."""
+        return self.catalogues.lookup(self.locale, key) or self.catalogues.lookup("en", key) or key
+
     def has(self, key: str) -> bool:
         """True when `key` exists in this locale or English."""
         return (

@@ -30,13 +30,14 @@ class Button:
     """A control: a button on Discord, a reaction or `!command` hint on Matrix.
 
     `action` is routed back to the core (e.g. `confirm:CODE`); `emoji` is what Matrix
-    users react with.
+    users react with. A button that is not `personal` (e.g. "Join") is for everyone.
     """
 
     label: str
     action: str
     style: ButtonStyle = ButtonStyle.SECONDARY
     emoji: str = ""
+    personal: bool = True  # only the addressee may press it (e.g. a confirmation)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nio
 from pydantic import SecretStr
 
-from bot.embedded.simulated_member import SimulatedMember, body
+from bot.embedded.simulated_member import SimulatedMember, body, in_reply_to
 from bot.embedded.up import EmbeddedSetup, prepare
 from bot.settings import Secrets
 
@@ -30,8 +31,10 @@ class DemoStage:
     """The embedded server, Haven, and the simulated cast of a demo run."""
 
     setup: EmbeddedSetup
+    app: Any = None
     members: dict[str, SimulatedMember] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    _shown: set[str] = field(default_factory=set)
 
     def narrate(self, text: str) -> None:
         """A line of stage direction in the transcript."""
@@ -73,12 +76,34 @@ class DemoStage:
         member = self.members[name]
         room_id = self.setup.layout.rooms.get(room, room)
         self.say(f"{name:>8} │ {line}")
-        reply = body(await member.command(room_id, line, timeout=20))
-        first, *rest = reply.splitlines() or [""]
-        self.say(f"{'Haven':>8} │ {first}")
+        event = await member.command(room_id, line, timeout=20)
+        self._shown.add(event["event_id"])
+        reply = body(event)
+        self._print("Haven", reply)
+        await self.announcements(name)
+        return reply
+
+    def _print(self, who: str, text: str) -> None:
+        first, *rest = text.splitlines() or [""]
+        self.say(f"{who:>8} │ {first}")
         for extra in rest:
             self.say(f"{'':>8} │ {extra}")
-        return reply
+
+    async def announcements(self, name: str) -> None:
+        """Print what Haven posted in the rooms `name` sees, beyond direct answers."""
+        await asyncio.sleep(0.3)
+        bot = self.setup.settings.matrix.user_id
+        for _, event in list(self.members[name].events):
+            if event.get("sender") != bot or event.get("type") != "m.room.message":
+                continue
+            if event["event_id"] in self._shown or in_reply_to(event) is not None:
+                continue
+            self._shown.add(event["event_id"])
+            content = event.get("content", {})
+            if content.get("msgtype") == "m.image":
+                self._print("Haven", f"[image: {content.get('body', '')}]")
+            else:
+                self._print("Haven", body(event))
 
 
 Scene = Callable[[DemoStage], Awaitable[None]]
@@ -99,7 +124,53 @@ async def scene_welcome(stage: DemoStage) -> None:
     await stage.command("Alice", "!help ping")
 
 
-SCENES: list[Scene] = [scene_welcome]
+async def scene_tournament(stage: DemoStage) -> None:
+    """A youth worker runs a small tournament, from sign-up to the debrief room."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.features.tournaments import brackets
+
+    stage.narrate("A youth worker creates a tournament; young people join")
+    await stage.member("Worker", power=20)
+    players = ["Bo", "Cas", "Dana", "Eli"]
+    for name in players:
+        await stage.member(name)
+    start = datetime.now(UTC) + timedelta(hours=1)
+    local = start.astimezone(stage.app.settings.zone).strftime("%Y-%m-%d %H:%M")
+    reply = await stage.command(
+        "Worker", f'!tournament create "Friday Cup" "Mario Kart" single_elimination 8 "{local}"'
+    )
+    tid = int(reply.split("#")[1].split(":")[0])
+    for name in players:
+        await stage.command(name, f"!tournament join {tid}")
+    stage.narrate("Check-in opens on schedule (the clock is moved forward for the demo)")
+    await stage.app.scheduler.run_due(start - timedelta(minutes=29))
+    await stage.announcements("Bo")
+    for name in players:
+        await stage.command(name, f"!tournament checkin {tid}")
+    await stage.app.scheduler.run_due(start + timedelta(seconds=1))
+    stage.narrate("The youth worker starts it; players report, opponents confirm")
+    await stage.command("Worker", f"!tournament start {tid}")
+    service = stage.app.services["tournaments"]
+    ids = {}
+    for name in players:
+        member = stage.members[name]
+        person = await stage.app.people.ensure_person("matrix", member.user_id)
+        ids[person.person_id] = name
+    while True:
+        tournament = await service.repo.get(tid)
+        ready = brackets.ready_matches(tournament.bracket)
+        if not ready:
+            break
+        match = ready[0]
+        await stage.command(ids[match.a], f"!tournament report {tid} {match.id} 2-1")
+        await stage.command(ids[match.b], f"!tournament confirm {tid} {match.id}")
+    await stage.command("Bo", f"!tournament bracket {tid}")
+    stage.narrate("After the final, a private debrief room opens for the players")
+    await stage.announcements("Worker")
+
+
+SCENES: list[Scene] = [scene_welcome, scene_tournament]
 
 
 async def _demo(data_dir: Path) -> int:
@@ -107,7 +178,7 @@ async def _demo(data_dir: Path) -> int:
 
     setup = await prepare(data_dir, testing=True)
     app = Haven(setup.settings, Secrets(matrix_access_token=SecretStr(setup.bot_token)))
-    stage = DemoStage(setup)
+    stage = DemoStage(setup, app)
     try:
         await app.start()
         print(

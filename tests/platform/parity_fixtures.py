@@ -32,8 +32,9 @@ async def matrix_driver(
     matrix_space, matrix_members, tmp_path: Path, haven_setup: HavenSetup
 ) -> AsyncIterator[MatrixDriver]:
     app = await start_haven(matrix_space, tmp_path / "haven.db", setup=haven_setup)
-    yield MatrixDriver(app, matrix_space, matrix_members)
-    await app.close()
+    driver = MatrixDriver(app, matrix_space, matrix_members)
+    yield driver
+    await driver.app.close()  # the driver's current app (a test may have restarted it)
 
 
 async def start_discord_haven(
@@ -73,8 +74,9 @@ async def discord_driver(
     app, guild, lobby, roles = await start_discord_haven(
         discord_emulator, tmp_path / "haven.db", haven_setup
     )
-    yield DiscordDriver(app, discord_emulator, guild, lobby, roles)
-    await app.close()
+    driver = DiscordDriver(app, discord_emulator, guild, lobby, roles)
+    yield driver
+    await driver.app.close()  # the driver's current app (a test may have restarted it)
 
 
 @pytest.fixture(params=["matrix", "discord"])

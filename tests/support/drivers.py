@@ -102,9 +102,22 @@ class MatrixDriver:
             return Answer(body(private), True, (), private)
         return Answer(_strip_hints(body(event)), False, _matrix_actions(self.app, event), event)
 
+    async def restart(self) -> None:
+        """Stop Haven and start it again on the same database."""
+        from tests.support.matrix_harness import start_haven
+
+        db = self.app.settings.database.path
+        await self.app.close()
+        self.app = await start_haven(self.space, db)
+
     async def press(self, who: SimulatedMember, answer: Answer, action_prefix: str) -> Answer:
-        emoji = {"confirm": "✅", "cancel": "❌"}[action_prefix]
+        import json
+
         prompt = answer.raw["event_id"]
+        # The bot stores a prompt's controls right after sending it; its echo can be faster.
+        await eventually(lambda: self.adapter.state.get(f"buttons:{prompt}"))
+        spec = json.loads(await self.adapter.state.get(f"buttons:{prompt}"))
+        emoji = next(e for e, a in spec["actions"].items() if a.startswith(action_prefix + ":"))
         before = len(who.replies_to(prompt))
         await who.react(self.lobby, prompt, emoji)
         _, event = await who.wait_for(
@@ -248,9 +261,25 @@ class DiscordDriver:
         reply = await handle.wait_final(timeout=10)
         return _discord_answer(reply)
 
+    async def restart(self) -> None:
+        """Stop Haven and start it again on the same database and guild."""
+        from pydantic import SecretStr
+
+        from bot.settings import Secrets
+
+        settings = self.app.settings
+        await self.app.close()
+        self.app = Haven(settings, Secrets(discord_token=SecretStr(self.emulator.bot_token)))
+        await self.app.start()
+
     async def press(self, who: dict[str, Any], answer: Answer, action_prefix: str) -> Answer:
         message = answer.raw.message
-        custom_id = next(f"haven:{a}" for a in answer.actions if a.startswith(action_prefix + ":"))
+        buttons = [
+            item["custom_id"]
+            for row in message.get("components") or []
+            for item in row.get("components") or []
+        ]
+        custom_id = next(c for c in buttons if c.split(":", 1)[1].startswith(action_prefix + ":"))
         handle = await self.emulator.click_button(who, message, custom_id)
         reply = await handle.wait_response(timeout=10)
         return _discord_answer(reply)
@@ -327,8 +356,9 @@ def _discord_answer(reply: Any) -> Answer:
     for row in message.get("components") or []:
         for item in row.get("components") or []:
             custom_id = item.get("custom_id", "")
-            if custom_id.startswith("haven:"):
-                actions.append(custom_id[len("haven:") :])
+            for prefix in ("haven:", "haven+:"):
+                if custom_id.startswith(prefix):
+                    actions.append(custom_id[len(prefix) :])
     return Answer(reply.content or "", reply.ephemeral, tuple(actions), reply)
 
 

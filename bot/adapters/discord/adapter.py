@@ -22,6 +22,7 @@ from bot.adapters.discord.moderation import DiscordModeration, DiscordSpaceAdmin
 from bot.adapters.discord.recent_ids import RecentIds
 from bot.adapters.discord.render import (
     CUSTOM_ID_PREFIX,
+    PUBLIC_ID_PREFIX,
     chunks,
     is_ephemeral,
     send_kwargs,
@@ -293,9 +294,11 @@ class DiscordAdapter:
         if interaction.type is not discord.InteractionType.component:
             return
         custom_id = str((interaction.data or {}).get("custom_id", ""))
-        if not custom_id.startswith(CUSTOM_ID_PREFIX):
+        public = custom_id.startswith(PUBLIC_ID_PREFIX)
+        if not public and not custom_id.startswith(CUSTOM_ID_PREFIX):
             return
-        name, _, argument = custom_id[len(CUSTOM_ID_PREFIX) :].partition(":")
+        prefix = PUBLIC_ID_PREFIX if public else CUSTOM_ID_PREFIX
+        name, _, argument = custom_id[len(prefix) :].partition(":")
         command = self.app.registry.get(name)
         if command is None:
             return
@@ -314,6 +317,12 @@ class DiscordAdapter:
             locale_hint=interaction.locale.value,
         )
         reply = await self.app.dispatcher.invoke(invocation, self)
+        if public:
+            # A shared control (e.g. Join): the announcement stays, the presser is answered.
+            await interaction.response.send_message(
+                chunks(reply.text)[0], ephemeral=True, **_mentions(reply)
+            )
+            return
         # The answer replaces the prompt, so its buttons cannot be pressed twice.
         await interaction.response.edit_message(
             content=chunks(reply.text)[0], view=None, **_mentions(reply)

@@ -10,7 +10,8 @@ import discord
 from bot.core.replies import ButtonStyle, Reply, ReplyKind
 
 MAX_CONTENT = 2000
-CUSTOM_ID_PREFIX = "haven:"
+CUSTOM_ID_PREFIX = "haven:"  # a personal button: the answer replaces the prompt
+PUBLIC_ID_PREFIX = "haven+:"  # anyone may press it: each presser gets a private answer
 
 _STYLES = {
     ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
@@ -49,7 +50,9 @@ def view_for(reply: Reply) -> discord.ui.View | None:
         view.add_item(
             discord.ui.Button(
                 label=button.label[:80],
-                custom_id=f"{CUSTOM_ID_PREFIX}{button.action}"[:100],
+                custom_id=(
+                    f"{CUSTOM_ID_PREFIX if button.personal else PUBLIC_ID_PREFIX}{button.action}"
+                )[:100],
                 style=_STYLES[button.style],
                 emoji=button.emoji or None,
             )

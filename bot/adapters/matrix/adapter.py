@@ -207,8 +207,11 @@ class MatrixAdapter:
         catching_up = True
         while self._running:
             # The first sync returns at once with what arrived while Haven was away.
+            # The catch-up sync also brings the rooms' full state (power levels, members),
+            # which a fresh process lacks when it resumes from a stored since-token.
             response = await self.client.sync(
                 timeout=0 if catching_up else self.settings.sync_timeout_ms,
+                full_state=catching_up or None,
                 sync_filter=SYNC_FILTER,
                 since=self.client.next_batch,
             )
@@ -367,10 +370,17 @@ class MatrixAdapter:
     async def _handle_reaction(self, room_id: str, event: nio.ReactionEvent) -> None:
         stored = await self.state.get(f"buttons:{event.reacts_to}")
         if stored is None:
+            # The prompt's controls are stored just after it is sent; a very quick
+            # reaction can overtake that write.
+            await asyncio.sleep(0.5)
+            stored = await self.state.get(f"buttons:{event.reacts_to}")
+        if stored is None:
             return
         spec = json.loads(stored)
-        action = spec["actions"].get(event.key.replace("\ufe0f", ""))
-        if action is None or spec.get("user") not in (None, event.sender):
+        key = event.key.replace("\ufe0f", "")
+        action = spec["actions"].get(key)
+        allowed = key in spec.get("public", []) or spec.get("user") in (None, event.sender)
+        if action is None or not allowed:
             return
         command_name, _, argument = action.partition(":")
         command = self.app.registry.get(command_name)
@@ -436,10 +446,10 @@ class MatrixAdapter:
             await self._send_file(room_id, attachment)
         if reply.buttons:
             actions = {b.emoji: b.action for b in reply.buttons if b.emoji}
+            public = [b.emoji for b in reply.buttons if b.emoji and not b.personal]
             user = addressee.user_id if addressee is not None else None
-            await self.state.set(
-                f"buttons:{sent.event_id}", json.dumps({"actions": actions, "user": user})
-            )
+            spec = {"actions": actions, "user": user, "public": public}
+            await self.state.set(f"buttons:{sent.event_id}", json.dumps(spec))
         return sent.event_id
 
     async def _send_file(self, room_id: str, attachment: Attachment) -> str:

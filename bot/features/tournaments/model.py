@@ -6,7 +6,7 @@ Pure data: no I/O. A `Bracket` serialises to and from plain JSON (`to_dict` /
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -87,10 +87,14 @@ class Bracket:
     forbidden: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data."""
-        data = asdict(self)
-        data["matches"] = [asdict(m) for m in self.matches.values()]
-        return data
+        """Plain JSON-able data (built by hand: `asdict` is slow on big brackets)."""
+        return {
+            "format": self.format.value,
+            "players": list(self.players),
+            "matches": [_match_dict(m) for m in self.matches.values()],
+            "swiss_rounds": self.swiss_rounds,
+            "forbidden": [list(pair) for pair in self.forbidden],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Bracket:
@@ -120,6 +124,27 @@ class Bracket:
             if match.side is side:
                 by_round.setdefault(match.round, []).append(match)
         return [sorted(by_round[r], key=lambda m: m.index) for r in sorted(by_round)]
+
+
+def _slot_dict(slot: Slot | None) -> dict[str, Any] | None:
+    return None if slot is None else {"match_id": slot.match_id, "position": slot.position}
+
+
+def _match_dict(m: Match) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "side": m.side.value,
+        "round": m.round,
+        "index": m.index,
+        "a": m.a,
+        "b": m.b,
+        "status": m.status.value,
+        "winner": m.winner,
+        "score_a": m.score_a,
+        "score_b": m.score_b,
+        "winner_to": _slot_dict(m.winner_to),
+        "loser_to": _slot_dict(m.loser_to),
+    }
 
 
 @dataclass(frozen=True, slots=True)

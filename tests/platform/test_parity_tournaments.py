@@ -192,3 +192,35 @@ async def test_cancel_needs_confirmation(driver):
     assert (await service.repo.get(tid)).status is Status.CANCELLED
     again = await driver.run(worker, "tournament cancel", tournament=tid)
     assert again.text == "Sign-up for Oops Cup is closed."
+
+
+async def test_teams_play_as_one_entrant(driver):
+    worker = await driver.member("worker", Role.YOUTH_WORKER)
+    people = [await driver.member(n) for n in ("ann", "ben", "cas", "dee")]
+    created = await driver.run(
+        worker, "tournament create", name="Duo Night", game="Overcooked",
+        format="single_elimination", max_players=8,
+        start=local(datetime.now(UTC) + timedelta(hours=2)), team_size=2,
+    )  # fmt: skip
+    tid = int(created.text.split("#")[1].split(":")[0])
+    for who in people:
+        await driver.run(who, "tournament join", tournament=tid)
+    started = await driver.run(worker, "tournament start", tournament=tid)
+    assert started.text.startswith("Duo Night has started")
+    service = driver.app.services["tournaments"]
+    t = await service.repo.get(tid)
+    assert sorted(len(m) for m in t.teams.values()) == [2, 2]
+    match = brackets.ready_matches(t.bracket)[0]
+    by_person = {await person_id(driver, who): who for who in people}
+    reporter = by_person[t.teams[match.a][1]]  # any member may report for the team
+    confirmer = by_person[t.teams[match.b][0]]
+    teammate = by_person[t.teams[match.a][0]]
+    await driver.run(reporter, "tournament report", tournament=tid, match=match.id, score="3-1")
+    refused = await driver.run(teammate, "tournament confirm", tournament=tid, match=match.id)
+    assert refused.text.startswith(f"Only the opponent of whoever reported {match.id}")
+    done = await driver.run(confirmer, "tournament confirm", tournament=tid, match=match.id)
+    assert done.text == f"The result of {match.id} is in."
+    t = await service.repo.get(tid)
+    assert t.status is Status.FINISHED and brackets.champion(t.bracket) == match.a
+    for who in people:
+        await driver.wait_invited(who, driver.room(t.debrief_room_id))

@@ -59,6 +59,7 @@ class Tournament:
     organiser_user_id: str
     bracket: Bracket | None
     debrief_room_id: str | None
+    teams: dict[str, list[str]]  # team entrant id -> person ids; empty when playing solo
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ class Report:
 _T_COLUMNS = (
     "tournament_id, platform, room_id, name, game, format, max_players, team_size, "
     "swiss_rounds, starts_at, checkin_minutes, status, organiser, organiser_user_id, "
-    "bracket_json, debrief_room_id"
+    "bracket_json, debrief_room_id, teams_json"
 )
 
 
@@ -110,6 +111,7 @@ def _tournament(row: Any) -> Tournament:
         organiser_user_id=row["organiser_user_id"],
         bracket=bracket,
         debrief_room_id=row["debrief_room_id"],
+        teams=json.loads(row["teams_json"]) if row["teams_json"] else {},
     )
 
 
@@ -215,6 +217,18 @@ class TournamentRepository:
             status.value if status is not None else None,
             tournament_id,
         )
+
+    async def save_start(
+        self, tournament_id: int, bracket: Bracket, teams: dict[str, list[str]]
+    ) -> None:
+        """Store the first bracket and the teams, and mark the tournament running."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE tournament SET teams_json = $1 WHERE tournament_id = $2",
+                json.dumps(teams) if teams else None,
+                tournament_id,
+            )
+            await self._save_bracket(tx, tournament_id, bracket, Status.RUNNING)
 
     async def set_debrief_room(self, tournament_id: int, room_id: str) -> None:
         """Remember the debrief room."""

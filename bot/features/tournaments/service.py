@@ -21,6 +21,7 @@ from bot.core.i18n import Catalogues, Translator
 from bot.core.ports import Clock
 from bot.core.replies import Attachment, Button, ButtonStyle, Reply
 from bot.features.tournaments import brackets
+from bot.features.tournaments.entrants import Entrants, form_teams
 from bot.features.tournaments.model import Bracket, Format, Match, MatchStatus, Side
 from bot.features.tournaments.repository import (
     Player,
@@ -92,11 +93,6 @@ class TournamentService:
         if found is None or found.platform != ctx.room.platform:
             raise UserError("tournament.unknown", id=tournament_id)
         return found
-
-    @staticmethod
-    def names(players: list[Player]) -> dict[str, str]:
-        """person id -> display name."""
-        return {p.person_id: p.display_name for p in players}
 
     @staticmethod
     def person(tournament: Tournament, player: Player) -> PersonRef:
@@ -423,10 +419,17 @@ class TournamentService:
             manual=manual if has_manual else None,
             forbidden=forbidden,
         )
+        teams: dict[str, list[str]] = {}
+        if t.team_size > 1:
+            if len(playing) < 2 * t.team_size:
+                raise UserError("tournament.too_few_for_teams", name=t.name, size=t.team_size)
+            teams = form_teams(order, t.team_size, self.rng())
+            order, forbidden = list(teams), []
         bracket = brackets.generate(
             t.format, order, swiss_rounds=t.swiss_rounds or None, forbidden=forbidden
         )
-        await self.repo.save_bracket(tournament_id, bracket, Status.RUNNING)
+        await self.repo.save_start(tournament_id, bracket, teams)
+        t = await self.get(ctx, tournament_id)
         await self.scheduler.cancel_prefix(f"t{tournament_id}:")
         await self.audit.record(
             ctx.now, ctx.actor.person_id, "tournament.start", f"t{tournament_id}"
@@ -438,22 +441,22 @@ class TournamentService:
         self, t: Tournament, bracket: Bracket, players: list[Player], ctx: Context | None,
         only: set[str] | None = None,
     ) -> None:  # fmt: skip
-        by_id = {p.person_id: p for p in players}
+        entrants = Entrants.of(t, players)
         platform = self.announcer.platform_for(t.platform)
         tr = ctx.translator if ctx is not None else self.announcer.translator()
         for match in brackets.ready_matches(bracket):
             if only is not None and match.id not in only:
                 continue
-            a, b = by_id[match.a], by_id[match.b]  # type: ignore[index]
-            people = (self.person(t, a), self.person(t, b))
+            side_a = entrants.people(match.a or "")
+            side_b = entrants.people(match.b or "")
             text = tr.gettext(
                 "tournament.match_ready",
                 match=match.id,
-                a=platform.mention(people[0]),
-                b=platform.mention(people[1]),
+                a=" ".join(platform.mention(p) for p in side_a),
+                b=" ".join(platform.mention(p) for p in side_b),
                 id=t.tournament_id,
             )
-            await self.announcer.post(t, Reply(text, mentions=people))
+            await self.announcer.post(t, Reply(text, mentions=(*side_a, *side_b)))
 
     def _match(self, t: Tournament, match_id: str) -> Match:
         assert t.bracket is not None
@@ -475,26 +478,29 @@ class TournamentService:
         if score_a == score_b and not draw_allowed:
             raise UserError("tournament.no_draws", match=m.id)
         winner = m.a if score_a > score_b else m.b if score_b > score_a else None
-        me = ctx.actor.person_id
+        players = await self.repo.players(tournament_id)
+        entrants = Entrants.of(t, players)
+        me = entrants.entrant(ctx.actor.person_id)
         if ctx.actor.can(Capability.RUN_EVENTS) and me not in m.players:
             return await self._apply(ctx, t, m, winner, score_a, score_b, settled=True)
-        if me not in m.players:
+        if me is None or me not in m.players:
             raise UserError("tournament.not_your_match", match=m.id)
         if not await self.repo.put_report(
             tournament_id, m.id, me, winner, score_a, score_b, ctx.now
         ):
             raise UserError("tournament.already_reported", match=m.id)
-        await self.audit.record(ctx.now, me, "tournament.report", f"t{tournament_id}", match=m.id)
-        players = await self.repo.players(tournament_id)
-        opponent = next(p for p in players if p.person_id in m.players and p.person_id != me)
-        person = self.person(t, opponent)
+        await self.audit.record(
+            ctx.now, ctx.actor.person_id, "tournament.report", f"t{tournament_id}", match=m.id
+        )
+        other = m.b if me == m.a else m.a
+        opponents = tuple(entrants.people(other or ""))
         action = f"{tournament_id} {m.id}"
         await self.announcer.post(
             t,
             Reply(
                 ctx.t("tournament.reported", match=m.id, score=f"{score_a}-{score_b}",
-                      opponent=ctx.mention(person), id=tournament_id),
-                mentions=(person,),
+                      opponent=" ".join(ctx.mention(p) for p in opponents), id=tournament_id),
+                mentions=opponents,
                 buttons=(
                     Button(ctx.t("tournament.confirm_button"), f"tournament confirm:{action}",
                            ButtonStyle.SUCCESS, "👍", personal=False),
@@ -508,15 +514,13 @@ class TournamentService:
     async def confirm(self, ctx: Context, tournament_id: int, match: str) -> Reply:
         """The opponent agrees with the reported result."""
         t, m, report = await self._open_report(ctx, tournament_id, match)
-        if ctx.actor.person_id == report.reporter or ctx.actor.person_id not in m.players:
-            raise UserError("tournament.only_opponent", match=m.id)
+        await self._check_opponent(ctx, t, m, report.reporter)
         return await self._apply(ctx, t, m, report.winner, report.score_a, report.score_b)
 
     async def dispute(self, ctx: Context, tournament_id: int, match: str) -> Reply:
         """The opponent disagrees: a youth worker is pinged to settle it."""
         t, m, report = await self._open_report(ctx, tournament_id, match)
-        if ctx.actor.person_id == report.reporter or ctx.actor.person_id not in m.players:
-            raise UserError("tournament.only_opponent", match=m.id)
+        await self._check_opponent(ctx, t, m, report.reporter)
         await self.repo.set_report_state(tournament_id, m.id, ReportState.DISPUTED)
         await self.audit.record(
             ctx.now, ctx.actor.person_id, "tournament.dispute", f"t{tournament_id}", match=m.id
@@ -542,6 +546,12 @@ class TournamentService:
             raise UserError("tournament.no_draws", match=m.id)
         winner = m.a if score_a > score_b else m.b if score_b > score_a else None
         return await self._apply(ctx, t, m, winner, score_a, score_b, settled=True)
+
+    async def _check_opponent(self, ctx: Context, t: Tournament, m: Match, reporter: str) -> None:
+        entrants = Entrants.of(t, await self.repo.players(t.tournament_id))
+        mine = entrants.entrant(ctx.actor.person_id)
+        if mine is None or mine == reporter or mine not in m.players:
+            raise UserError("tournament.only_opponent", match=m.id)
 
     async def _open_report(self, ctx: Context, tournament_id: int, match: str):  # type: ignore[no-untyped-def]
         t = await self.get(ctx, tournament_id)
@@ -579,7 +589,7 @@ class TournamentService:
         await self.audit.record(ctx.now, ctx.actor.person_id, action, f"t{t.tournament_id}",
                                 match=m.id, score=f"{score_a}-{score_b}")  # fmt: skip
         players = await self.repo.players(t.tournament_id)
-        names = self.names(players)
+        names = Entrants.of(t, players).names()
         result = ctx.t(
             "tournament.result",
             match=m.id,
@@ -598,13 +608,14 @@ class TournamentService:
     async def _finish(
         self, ctx: Context, t: Tournament, bracket: Bracket, players: list[Player]
     ) -> None:
-        names = self.names(players)
+        entrants = Entrants.of(t, players)
+        names = entrants.names()
         lines = [ctx.t("tournament.finished", name=t.name)]
         for standing in brackets.standings(bracket)[:8]:
             lines.append(f"{standing.rank}. {names.get(standing.player, '—')}")
         await self.announcer.post(t, Reply("\n".join(lines)))
         platform = self.announcer.platform_for(t.platform)
-        members = [self.person(t, p) for p in players if p.person_id in set(bracket.players)]
+        members = [person for e in bracket.players for person in entrants.people(e)]
         members.append(PersonRef(t.platform, t.organiser_user_id))
         room = await platform.space_admin.open_private_room(
             ctx.t("tournament.debrief_name", name=t.name),
@@ -624,7 +635,7 @@ class TournamentService:
         t = await self.get(ctx, tournament_id)
         if t.bracket is None:
             raise UserError("tournament.not_started", name=t.name)
-        names = self.names(await self.repo.players(tournament_id))
+        names = Entrants.of(t, await self.repo.players(tournament_id)).names()
         table = (
             brackets.standings(t.bracket)
             if t.bracket.format in (Format.ROUND_ROBIN, Format.SWISS)

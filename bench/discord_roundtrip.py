@@ -41,7 +41,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
 import os
 import platform
 import signal
@@ -52,7 +51,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import discord
 import discord.gateway
@@ -61,10 +60,10 @@ import yaml
 import yarl
 from discord import app_commands
 
+from bench.common import BenchError, BotProcess, BotStats, child_env, say, spawn
 from bot.core.capabilities import Role
 from tests.support.discord_emulator import DiscordEmulator
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.10
 HAVEN = "haven"
 BASELINE = "baseline"
@@ -98,10 +97,6 @@ _ENV_GUILD_ID = "BENCH_DISCORD_GUILD_ID"
 _PLAIN_MESSAGE_TYPES = (0, 19)
 
 
-class BenchError(Exception):
-    """The benchmark could not run (a bot did not start, no reply ever came, ...)."""
-
-
 # -- options and results ----------------------------------------------------------------
 
 
@@ -121,35 +116,6 @@ class Options:
     """Seconds to wait for one reply before the round counts as a timeout."""
     work_dir: Path | None = None
     """Keep the bots' data and logs here (default: a temporary folder)."""
-
-
-@dataclass(frozen=True, slots=True)
-class BotStats:
-    """Round-trip figures of one bot for one measure, in milliseconds."""
-
-    samples: int
-    timeouts: int
-    p50_ms: float
-    p95_ms: float
-    mean_ms: float
-    min_ms: float
-    max_ms: float
-
-    @classmethod
-    def from_samples(cls, samples_ms: Sequence[float], timeouts: int = 0) -> BotStats:
-        """Summarise round trips; ``samples_ms`` must not be empty."""
-        if not samples_ms:
-            raise BenchError("no round trip succeeded")
-        ordered = sorted(samples_ms)
-        return cls(
-            samples=len(ordered),
-            timeouts=timeouts,
-            p50_ms=percentile(ordered, 50),
-            p95_ms=percentile(ordered, 95),
-            mean_ms=sum(ordered) / len(ordered),
-            min_ms=ordered[0],
-            max_ms=ordered[-1],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,15 +223,6 @@ class BenchResult:
         overall = "met" if self.target_met else "NOT met"
         lines += ["", f"overall target (every comparable measure): {overall}"]
         return "\n".join(lines)
-
-
-def percentile(ordered: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile of sorted values, interpolating linearly between ranks."""
-    if not ordered:
-        raise ValueError("no values")
-    rank = (len(ordered) - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def environment() -> dict[str, Any]:
@@ -411,76 +368,6 @@ def _run_baseline_from_env() -> int:
 # -- the bot processes -------------------------------------------------------------------
 
 
-@dataclass
-class BotProcess:
-    """A bot running as a child process, logging to a file."""
-
-    name: str
-    process: asyncio.subprocess.Process
-    log_path: Path
-    log_file: TextIO
-
-    def log_tail(self, lines: int = 30) -> str:
-        """The end of the bot's log."""
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    async def wait_ready(self, marker: str, timeout: float = 60.0) -> None:
-        """Wait until ``marker`` appears in the log; fail if the process exits first."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.returncode is not None:
-                raise BenchError(
-                    f"{self.name} exited with code {self.process.returncode}\n{self.log_tail()}"
-                )
-            with contextlib.suppress(OSError):
-                if marker in self.log_path.read_text(encoding="utf-8", errors="replace"):
-                    return
-            await asyncio.sleep(0.05)
-        raise BenchError(f"{self.name} did not become ready in {timeout:.0f} s\n{self.log_tail()}")
-
-    async def stop(self, timeout: float = 10.0) -> int | None:
-        """SIGTERM, then SIGKILL if it does not exit in time."""
-        try:
-            if self.process.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    self.process.terminate()
-                try:
-                    await asyncio.wait_for(self.process.wait(), timeout)
-                except TimeoutError:
-                    with contextlib.suppress(ProcessLookupError):
-                        self.process.kill()
-                    await self.process.wait()
-            return self.process.returncode
-        finally:
-            self.log_file.close()
-
-
-def _child_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HAVEN_", "BENCH_"))}
-    path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{path}" if path else str(REPO_ROOT)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
-
-
-async def _spawn(name: str, argv: list[str], env: dict[str, str], log_path: Path) -> BotProcess:
-    log_file = log_path.open("w", encoding="utf-8")
-    process = await asyncio.create_subprocess_exec(
-        *argv,
-        cwd=str(REPO_ROOT),
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=log_file,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    return BotProcess(name, process, log_path, log_file)
-
-
 def haven_config(world: World, data_dir: Path) -> dict[str, Any]:
     """The settings file Haven runs with (no secrets: the token is in the environment)."""
     return {
@@ -506,14 +393,14 @@ async def start_haven(world: World, work: Path) -> BotProcess:
     config_path.write_text(
         yaml.safe_dump(haven_config(world, data_dir), sort_keys=False), encoding="utf-8"
     )
-    env = _child_env({"HAVEN_DISCORD_TOKEN": world.emu.bot_token})
+    env = child_env({"HAVEN_DISCORD_TOKEN": world.emu.bot_token})
     argv = [sys.executable, "-m", "bot", "run", "--config", str(config_path)]
-    return await _spawn(HAVEN, argv, env, work / "haven.log")
+    return await spawn(HAVEN, argv, env, work / "haven.log")
 
 
 async def start_baseline(world: World, work: Path) -> BotProcess:
     """Launch the bare discord.py bot (``--serve-baseline``) in its own process."""
-    env = _child_env(
+    env = child_env(
         {
             _ENV_API_BASE: world.emu.api_base,
             _ENV_GATEWAY: world.emu.gateway_url,
@@ -522,7 +409,7 @@ async def start_baseline(world: World, work: Path) -> BotProcess:
         }
     )
     argv = [sys.executable, "-m", "bench.discord_roundtrip", "--serve-baseline"]
-    return await _spawn(BASELINE, argv, env, work / "baseline.log")
+    return await spawn(BASELINE, argv, env, work / "baseline.log")
 
 
 # -- single round trips ------------------------------------------------------------------
@@ -562,11 +449,6 @@ ROUND_TRIPS: dict[str, RoundTrip] = {SLASH: slash_round, MESSAGE: message_round}
 
 
 # -- the benchmark -----------------------------------------------------------------------
-
-
-def _say(line: str, quiet: bool) -> None:
-    if not quiet:
-        print(line, file=sys.stderr, flush=True)
 
 
 async def _first_answer(
@@ -614,7 +496,7 @@ async def measure(
                     await asyncio.sleep(pause)
         done = min(start + block, total)
         if done % 100 < block or done == total:
-            _say(f"  {done}/{total} rounds", quiet)
+            say(f"  {done}/{total} rounds", quiet)
     return {name: (samples[name], timeouts[name]) for name in names}
 
 
@@ -632,10 +514,10 @@ async def run_benchmark(options: Options, *, quiet: bool = True) -> BenchResult:
         bots: dict[str, BotProcess] = {}
         comparisons: dict[str, Comparison] = {}
         try:
-            _say("starting two Discord emulators ...", quiet)
+            say("starting two Discord emulators ...", quiet)
             for name in BOTS:
                 worlds[name] = await build_world(name)
-            _say("starting Haven and the baseline bot ...", quiet)
+            say("starting Haven and the baseline bot ...", quiet)
             bots[HAVEN] = await start_haven(worlds[HAVEN], work)
             bots[BASELINE] = await start_baseline(worlds[BASELINE], work)
             await asyncio.gather(
@@ -651,7 +533,7 @@ async def run_benchmark(options: Options, *, quiet: bool = True) -> BenchResult:
                 }
                 for name, world in included.items():
                     await _first_answer(round_trip, world, bots[name])
-                _say(
+                say(
                     f"measuring {measure_name} ({', '.join(included)}): "
                     f"{options.warmup} warm-up + {options.rounds} rounds ...",
                     quiet,

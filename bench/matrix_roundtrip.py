@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
 import os
 import platform
 import secrets
@@ -41,17 +40,17 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 import nio
 import yaml
 
+from bench.common import BenchError, BotProcess, BotStats, child_env, say, spawn
 from bot.embedded.provision import provision_space
 from bot.embedded.synapse import EmbeddedSynapse, RegisteredUser, find_free_port
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.10
 HAVEN = "haven"
 BASELINE = "baseline"
@@ -73,10 +72,6 @@ _ENV_SYNC_TIMEOUT = "BENCH_BASELINE_SYNC_TIMEOUT_MS"
 _EMPTY = {"types": []}
 
 
-class BenchError(Exception):
-    """The benchmark could not run (a bot did not start, no reply ever came, ...)."""
-
-
 # -- options and results ----------------------------------------------------------------
 
 
@@ -96,35 +91,6 @@ class Options:
     """Seconds to wait for one reply before the round counts as a timeout."""
     work_dir: Path | None = None
     """Keep Synapse's and the bots' data and logs here (default: a temporary folder)."""
-
-
-@dataclass(frozen=True, slots=True)
-class BotStats:
-    """Round-trip figures of one bot, in milliseconds."""
-
-    samples: int
-    timeouts: int
-    p50_ms: float
-    p95_ms: float
-    mean_ms: float
-    min_ms: float
-    max_ms: float
-
-    @classmethod
-    def from_samples(cls, samples_ms: Sequence[float], timeouts: int = 0) -> BotStats:
-        """Summarise round trips; ``samples_ms`` must not be empty."""
-        if not samples_ms:
-            raise BenchError("no round trip succeeded")
-        ordered = sorted(samples_ms)
-        return cls(
-            samples=len(ordered),
-            timeouts=timeouts,
-            p50_ms=percentile(ordered, 50),
-            p95_ms=percentile(ordered, 95),
-            mean_ms=sum(ordered) / len(ordered),
-            min_ms=ordered[0],
-            max_ms=ordered[-1],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,15 +155,6 @@ class BenchResult:
             f"target: ratio <= {self.target_ratio:.2f} at p50 and p95 -> {verdict}",
         ]
         return "\n".join(lines)
-
-
-def percentile(ordered: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile of sorted values, interpolating linearly between ranks."""
-    if not ordered:
-        raise ValueError("no values")
-    rank = (len(ordered) - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def environment() -> dict[str, Any]:
@@ -517,76 +474,6 @@ async def prepare_accounts(server: EmbeddedSynapse) -> Accounts:
 # -- the bot processes -------------------------------------------------------------------
 
 
-@dataclass
-class BotProcess:
-    """A bot running as a child process, logging to a file."""
-
-    name: str
-    process: asyncio.subprocess.Process
-    log_path: Path
-    log_file: TextIO
-
-    def log_tail(self, lines: int = 30) -> str:
-        """The end of the bot's log."""
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    async def wait_ready(self, marker: str, timeout: float = 90.0) -> None:
-        """Wait until ``marker`` appears in the log; fail if the process exits first."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.returncode is not None:
-                raise BenchError(
-                    f"{self.name} exited with code {self.process.returncode}\n{self.log_tail()}"
-                )
-            with contextlib.suppress(OSError):
-                if marker in self.log_path.read_text(encoding="utf-8", errors="replace"):
-                    return
-            await asyncio.sleep(0.1)
-        raise BenchError(f"{self.name} did not become ready in {timeout:.0f} s\n{self.log_tail()}")
-
-    async def stop(self, timeout: float = 15.0) -> int | None:
-        """SIGTERM, then SIGKILL if it does not exit in time."""
-        try:
-            if self.process.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    self.process.terminate()
-                try:
-                    await asyncio.wait_for(self.process.wait(), timeout)
-                except TimeoutError:
-                    with contextlib.suppress(ProcessLookupError):
-                        self.process.kill()
-                    await self.process.wait()
-            return self.process.returncode
-        finally:
-            self.log_file.close()
-
-
-def _child_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HAVEN_", "BENCH_"))}
-    path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{path}" if path else str(REPO_ROOT)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
-
-
-async def _spawn(name: str, argv: list[str], env: dict[str, str], log_path: Path) -> BotProcess:
-    log_file = log_path.open("w", encoding="utf-8")
-    process = await asyncio.create_subprocess_exec(
-        *argv,
-        cwd=str(REPO_ROOT),
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=log_file,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    return BotProcess(name, process, log_path, log_file)
-
-
 def haven_config(accounts: Accounts, data_dir: Path, sync_timeout_ms: int) -> dict[str, Any]:
     """The settings file Haven runs with (no secrets: the token is in the environment)."""
     return {
@@ -616,15 +503,15 @@ async def start_haven(accounts: Accounts, work: Path, sync_timeout_ms: int) -> B
         yaml.safe_dump(haven_config(accounts, data_dir, sync_timeout_ms), sort_keys=False),
         encoding="utf-8",
     )
-    env = _child_env({"HAVEN_MATRIX_ACCESS_TOKEN": accounts.haven_bot.access_token})
+    env = child_env({"HAVEN_MATRIX_ACCESS_TOKEN": accounts.haven_bot.access_token})
     argv = [sys.executable, "-m", "bot", "run", "--config", str(config_path)]
-    return await _spawn(HAVEN, argv, env, work / "haven.log")
+    return await spawn(HAVEN, argv, env, work / "haven.log")
 
 
 async def start_baseline(accounts: Accounts, work: Path, sync_timeout_ms: int) -> BotProcess:
     """Launch the bare nio echo bot (``--serve-baseline``) in its own process."""
     account = accounts.baseline_bot
-    env = _child_env(
+    env = child_env(
         {
             _ENV_HOMESERVER: accounts.homeserver,
             _ENV_USER_ID: account.user_id,
@@ -634,15 +521,10 @@ async def start_baseline(accounts: Accounts, work: Path, sync_timeout_ms: int) -
         }
     )
     argv = [sys.executable, "-m", "bench.matrix_roundtrip", "--serve-baseline"]
-    return await _spawn(BASELINE, argv, env, work / "baseline.log")
+    return await spawn(BASELINE, argv, env, work / "baseline.log")
 
 
 # -- the benchmark -----------------------------------------------------------------------
-
-
-def _say(line: str, quiet: bool) -> None:
-    if not quiet:
-        print(line, file=sys.stderr, flush=True)
 
 
 async def _first_reply(probe: Probe, room: str, bot: BotProcess, timeout: float = 60.0) -> None:
@@ -686,7 +568,7 @@ async def measure(
                 await asyncio.sleep(pause)
         done = index + 1
         if done % 50 == 0 or done == total:
-            _say(f"  {done}/{total} rounds", quiet)
+            say(f"  {done}/{total} rounds", quiet)
     return {name: (samples[name], timeouts[name]) for name in names}
 
 
@@ -710,12 +592,12 @@ async def run_benchmark(
         own_server = server is None
         if server is None:
             server = EmbeddedSynapse(work / "synapse", port=find_free_port(), bcrypt_rounds=4)
-            _say(f"starting Synapse on {server.base_url} ...", quiet)
+            say(f"starting Synapse on {server.base_url} ...", quiet)
             await server.astart(timeout=120)
         bots: list[BotProcess] = []
         probe: Probe | None = None
         try:
-            _say("registering accounts and provisioning the space ...", quiet)
+            say("registering accounts and provisioning the space ...", quiet)
             accounts = await prepare_accounts(server)
             probe = Probe(
                 accounts.homeserver,
@@ -724,7 +606,7 @@ async def run_benchmark(
                 options.sync_timeout_ms,
             )
             await probe.start()
-            _say("starting Haven and the baseline bot ...", quiet)
+            say("starting Haven and the baseline bot ...", quiet)
             haven = await start_haven(accounts, work, options.sync_timeout_ms)
             bots.append(haven)
             baseline = await start_baseline(accounts, work, options.sync_timeout_ms)
@@ -734,7 +616,7 @@ async def run_benchmark(
             )
             await _first_reply(probe, accounts.lobby, haven)
             await _first_reply(probe, accounts.baseline_room, baseline)
-            _say(f"measuring: {options.warmup} warm-up + {options.rounds} rounds ...", quiet)
+            say(f"measuring: {options.warmup} warm-up + {options.rounds} rounds ...", quiet)
             targets = {
                 HAVEN: (accounts.lobby, accounts.haven_bot.user_id),
                 BASELINE: (accounts.baseline_room, accounts.baseline_bot.user_id),

@@ -83,6 +83,7 @@ class DiscordSettings(_Strict):
     enabled: bool = False
     guild_ids: list[int] = Field(default_factory=list)
     roles: dict[Role, list[int]] = Field(default_factory=dict)
+    channels: dict[str, int] = Field(default_factory=dict)  # purpose -> channel id
     api_base_url: str | None = None
     gateway_url: str | None = None
     guild_ready_timeout: float = Field(default=2.0, gt=0, le=60)

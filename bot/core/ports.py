@@ -33,6 +33,10 @@ class ChatPlatform(Protocol):
         """Post `reply` in `room`."""
         ...
 
+    def room_for(self, purpose: str) -> RoomRef | None:
+        """The configured room for a purpose (`tournaments`, `moderators`, ...), if any."""
+        ...
+
     async def send_private(self, person: PersonRef, reply: Reply) -> MessageRef:
         """Send `reply` to `person` privately (DM)."""
         ...

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import tempfile
 import textwrap
 import uuid
@@ -140,7 +141,7 @@ async def scene_tournament(stage: DemoStage) -> None:
     reply = await stage.command(
         "Worker", f'!tournament create "Friday Cup" "Mario Kart" single_elimination 8 "{local}"'
     )
-    tid = int(reply.split("#")[1].split(":")[0])
+    tid = int(re.search(r"#(\d+)", reply)[1])  # type: ignore[index]
     for name in players:
         await stage.command(name, f"!tournament join {tid}")
     stage.narrate("Check-in opens on schedule (the clock is moved forward for the demo)")

@@ -3,6 +3,7 @@ double elimination with a dispute, standings and the debrief room."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,11 @@ def local(moment: datetime) -> str:
     return moment.astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M")
 
 
+def tournament_id(answer) -> int:
+    """The number in "Tournament #3 ..." (announced here, or in the tournaments room)."""
+    return int(re.search(r"#(\d+)", answer.text)[1])
+
+
 async def person_id(driver, who) -> str:
     ref = driver.person(who)
     return (await driver.app.people.ensure_person(ref.platform, ref.user_id)).person_id
@@ -31,12 +37,13 @@ async def test_sign_up_waiting_list_and_bad_input(driver):
         worker, "tournament create", name="Duo Cup", game="Chess", format="single_elimination",
         max_players=2, start=local(start),
     )  # fmt: skip
-    assert created.text.startswith("🏆 Tournament #")
-    tid = int(created.text.split("#")[1].split(":")[0])
+    tid = tournament_id(created)
+    announcement = await driver.announcement(ann, tid)
+    assert announcement.text.startswith(f"🏆 Tournament #{tid}: Duo Cup")
     assert (await driver.run(ann, "tournament join", tournament=tid)).text.startswith("You're in")
     twice = await driver.run(ann, "tournament join", tournament=tid)
     assert twice.text == "You have already joined Duo Cup."
-    by_button = await driver.press(ben, created, "tournament join")  # the Join control
+    by_button = await driver.press(ben, announcement, "tournament join")  # the Join control
     assert by_button.text == "You're in Duo Cup! (2 players so far)"
     waiting = await driver.run(cas, "tournament join", tournament=tid)
     assert waiting.text.startswith("Duo Cup is full: you are on the waiting list")
@@ -67,7 +74,7 @@ async def test_eight_player_double_elimination_with_dispute_and_no_show(driver):
         worker, "tournament create", name="Friday Cup", game="Mario Kart",
         format="double_elimination", max_players=9, start=local(start), checkin="30m",
     )  # fmt: skip
-    tid = int(created.text.split("#")[1].split(":")[0])
+    tid = tournament_id(created)
     for name in names:
         await driver.run(people[name], "tournament join", tournament=tid)
 
@@ -150,7 +157,7 @@ async def test_restart_mid_checkin_and_mid_round_loses_nothing(driver):
         worker, "tournament create", name="Restart Cup", game="Tetris",
         format="round_robin", max_players=4, start=local(start), checkin="15m",
     )  # fmt: skip
-    tid = int(created.text.split("#")[1].split(":")[0])
+    tid = tournament_id(created)
     for who in (ann, ben):
         await driver.run(who, "tournament join", tournament=tid)
     await driver.restart()
@@ -182,7 +189,7 @@ async def test_cancel_needs_confirmation(driver):
         worker, "tournament create", name="Oops Cup", game="Go", format="swiss",
         max_players=8, start=local(datetime.now(UTC) + timedelta(days=1)), rounds=3,
     )  # fmt: skip
-    tid = int(created.text.split("#")[1].split(":")[0])
+    tid = tournament_id(created)
     prompt = await driver.run(worker, "tournament cancel", tournament=tid)
     assert prompt.text.startswith(f"Cancel tournament #{tid}? Players will be told.")
     service = driver.app.services["tournaments"]
@@ -202,7 +209,7 @@ async def test_teams_play_as_one_entrant(driver):
         format="single_elimination", max_players=8,
         start=local(datetime.now(UTC) + timedelta(hours=2)), team_size=2,
     )  # fmt: skip
-    tid = int(created.text.split("#")[1].split(":")[0])
+    tid = tournament_id(created)
     for who in people:
         await driver.run(who, "tournament join", tournament=tid)
     started = await driver.run(worker, "tournament start", tournament=tid)

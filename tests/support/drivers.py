@@ -102,6 +102,16 @@ class MatrixDriver:
             return Answer(body(private), True, (), private)
         return Answer(_strip_hints(body(event)), False, _matrix_actions(self.app, event), event)
 
+    async def announcement(self, who: SimulatedMember, tournament: int) -> Answer:
+        """The bot's announcement of a tournament, wherever it was posted."""
+        _, event = await who.wait_for(
+            lambda r, e: (
+                e.get("sender") == self.space.bot.user_id
+                and body(e).startswith(f"🏆 Tournament #{tournament}:")
+            )
+        )
+        return Answer(_strip_hints(body(event)), False, (), event)
+
     async def restart(self) -> None:
         """Stop Haven and start it again on the same database."""
         from tests.support.matrix_harness import start_haven
@@ -119,7 +129,8 @@ class MatrixDriver:
         spec = json.loads(await self.adapter.state.get(f"buttons:{prompt}"))
         emoji = next(e for e, a in spec["actions"].items() if a.startswith(action_prefix + ":"))
         before = len(who.replies_to(prompt))
-        await who.react(self.lobby, prompt, emoji)
+        room = next((r for r, e in who.events if e.get("event_id") == prompt), self.lobby)
+        await who.react(room, prompt, emoji)
         _, event = await who.wait_for(
             lambda r, e: in_reply_to(e) == prompt and len(who.replies_to(prompt)) > before
         )
@@ -261,6 +272,18 @@ class DiscordDriver:
         reply = await handle.wait_final(timeout=10)
         return _discord_answer(reply)
 
+    async def announcement(self, who: dict[str, Any], tournament: int) -> Answer:
+        """The bot's announcement of a tournament, wherever it was posted."""
+        for handle in self.emulator.interactions.values():
+            for reply in handle.replies:
+                if (reply.content or "").startswith(f"🏆 Tournament #{tournament}:"):
+                    return _discord_answer(reply)
+        message = await self.emulator.wait_for_message(
+            predicate=lambda m: m["content"].startswith(f"🏆 Tournament #{tournament}:"),
+            consume=False,
+        )
+        return Answer(message["content"], False, (), _Posted(message))
+
     async def restart(self) -> None:
         """Stop Haven and start it again on the same database and guild."""
         from pydantic import SecretStr
@@ -348,6 +371,13 @@ class DiscordDriver:
     async def mentioned_users(self, who: dict[str, Any], message: MessageRef) -> list[str]:
         stored = self.emulator.message(message.message_id)
         return [u["id"] for u in stored.get("mentions", [])]
+
+
+@dataclass(frozen=True)
+class _Posted:
+    """A channel message shaped like an interaction reply (for `press`)."""
+
+    message: dict[str, Any]
 
 
 def _discord_answer(reply: Any) -> Answer:

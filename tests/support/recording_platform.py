@@ -21,6 +21,9 @@ class RecordingPlatform:
         params = " ".join(f"<{p.name}>" for p in command.params)
         return f"!{command.qualified_name} {params}".strip()
 
+    def room_for(self, purpose: str) -> RoomRef | None:
+        return None
+
     def mention(self, person: PersonRef) -> str:
         return f"@{person.user_id}"
 

@@ -447,6 +447,14 @@ class DiscordAdapter:
             parts.append(f"{param.name}:<…>" if required else f"[{param.name}:<…>]")
         return " ".join(parts)
 
+    def room_for(self, purpose: str) -> RoomRef | None:
+        """The channel configured for `purpose` in `discord.channels`."""
+        channel_id = self.settings.channels.get(purpose)
+        if channel_id is None:
+            return None
+        channel = self.client.get_channel(channel_id)
+        return RoomRef(PLATFORM, str(channel_id), getattr(channel, "name", "") or "")
+
     def mention(self, person: PersonRef) -> str:
         """`<@id>`."""
         return f"<@{person.user_id}>"

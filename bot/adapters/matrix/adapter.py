@@ -524,6 +524,11 @@ class MatrixAdapter:
                 parts.append(f"[--{param.name} <{param.name}>]")
         return " ".join(parts)
 
+    def room_for(self, purpose: str) -> RoomRef | None:
+        """The room configured for `purpose` in `matrix.rooms`."""
+        room_id = self.settings.rooms.get(purpose)
+        return None if room_id is None else self._room(room_id)
+
     def mention(self, person: PersonRef) -> str:
         """The user id; `render_html` turns it into a pill."""
         return person.user_id

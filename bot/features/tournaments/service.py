@@ -121,9 +121,10 @@ class TournamentService:
         fmt = Format(format)
         if fmt is not Format.SWISS and rounds is not None:
             raise UserError("tournament.rounds_only_swiss")
+        room = ctx.platform.room_for("tournaments") or ctx.room
         tournament_id = await self.repo.create(
             platform=ctx.room.platform,
-            room_id=ctx.room.room_id,
+            room_id=room.room_id,
             name=name,
             game=game,
             format=fmt,
@@ -144,7 +145,7 @@ class TournamentService:
         await self.scheduler.schedule(
             f"t{tournament_id}:checkin_close", CHECKIN_CLOSE, start, {"id": tournament_id}
         )
-        return Reply(
+        announcement = Reply(
             ctx.t(
                 "tournament.created",
                 id=tournament_id,
@@ -164,6 +165,12 @@ class TournamentService:
                     personal=False,
                 ),
             ),
+        )
+        if room.room_id == ctx.room.room_id:
+            return announcement
+        await ctx.platform.send(room, announcement)
+        return Reply(
+            ctx.t("tournament.announced_in", id=tournament_id, room=room.name or room.room_id)
         )
 
     async def join(self, ctx: Context, tournament_id: int) -> Reply:

@@ -7,6 +7,7 @@ Features receive the `Haven` object in their `setup` and take what they need fro
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -121,6 +122,9 @@ class Haven:
             log.info("restored %d scheduled job(s)", restored)
         for hook in self.on_started:
             await hook()
+        # Everything loaded so far lives as long as the process: keep it out of the
+        # garbage collector's scans, which otherwise show up in tail latencies.
+        gc.freeze()
 
     async def run(self) -> None:
         """Start, then serve until `stop` is called."""

@@ -43,6 +43,8 @@ async def start_discord_haven(
     """A guild with a lobby and role per Haven role, and Haven serving it."""
     guild = emulator.create_guild("Haven test")
     lobby = emulator.create_channel(guild, "lobby")
+    purposes = discord.pop("purpose_channels", ())
+    channels = {name: int(emulator.create_channel(guild, name)["id"]) for name in purposes}
     roles = {
         role: emulator.create_role(guild, role.value)["id"]
         for role in (Role.YOUTH_WORKER, Role.MODERATOR, Role.COORDINATOR, Role.PARTNER)
@@ -54,6 +56,7 @@ async def start_discord_haven(
         "api_base_url": emulator.api_base,
         "gateway_url": emulator.gateway_url,
         "guild_ready_timeout": 0.2,
+        "channels": channels,
     }
     options.update(discord)
     settings = Settings(

@@ -216,3 +216,30 @@ async def test_text_commands_work_like_on_matrix(discord_emulator, discord_harne
         ]  # fmt: skip
     finally:
         await app.close()
+
+
+async def test_tournaments_are_announced_in_the_configured_channel(
+    discord_emulator, discord_harness, tmp_path
+):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.core.capabilities import Role
+
+    app, guild, lobby, roles = await start_discord_haven(
+        discord_emulator, tmp_path / "haven.db", purpose_channels=("tournaments",)
+    )
+    try:
+        worker = discord_emulator.create_user("worker")
+        discord_emulator.add_member(guild, worker, roles=[roles[Role.YOUTH_WORKER]])
+        start = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
+        options = {"name": "Cup", "game": "Chess", "format": "swiss", "max_players": 8,
+                   "start": start}  # fmt: skip
+        handle = await discord_emulator.invoke_slash(worker, lobby, "tournament create", options)
+        reply = await handle.wait_final()
+        channel_id = str(app.settings.discord.channels["tournaments"])
+        assert reply.content == "Tournament #1 is announced in tournaments."
+        posted = discord_emulator.messages(channel_id)
+        assert posted and posted[-1]["content"].startswith("🏆 Tournament #1: Cup")
+        assert posted[-1]["components"]  # the Join button
+    finally:
+        await app.close()

@@ -84,6 +84,11 @@ async def test_eight_player_double_elimination_with_dispute_and_no_show(driver):
     assert (await service.repo.get(tid)).status is Status.CHECKIN
     for name in names[:7]:
         await driver.run(people[name], "tournament checkin", tournament=tid)
+    await driver.app.scheduler.run_due(start - timedelta(minutes=4))  # the reminder
+    reminder = await driver.wait_posted(people["hal"], "closes in 5 minutes")
+    hal_ref, ivy_ref = driver.person(people["hal"]), driver.person(people["ivy"])
+    assert hal_ref.user_id in reminder and ivy_ref.user_id in reminder
+    assert driver.person(people["ann"]).user_id not in reminder
     by_hand = await driver.run(worker, "tournament checkin", tournament=tid, member=people["hal"])
     assert by_hand.text.startswith("Hal") or "checked in for Friday Cup" in by_hand.text
     # ivy never checks in: a no-show, dropped when check-in closes.

@@ -102,6 +102,13 @@ class MatrixDriver:
             return Answer(body(private), True, (), private)
         return Answer(_strip_hints(body(event)), False, _matrix_actions(self.app, event), event)
 
+    async def wait_posted(self, who: SimulatedMember, needle: str) -> str:
+        """The text of a message the bot posted (anywhere `who` can see) containing `needle`."""
+        _, event = await who.wait_for(
+            lambda r, e: e.get("sender") == self.space.bot.user_id and needle in body(e)
+        )
+        return body(event)
+
     async def announcement(self, who: SimulatedMember, tournament: int) -> Answer:
         """The bot's announcement of a tournament, wherever it was posted."""
         _, event = await who.wait_for(
@@ -271,6 +278,13 @@ class DiscordDriver:
         )
         reply = await handle.wait_final(timeout=10)
         return _discord_answer(reply)
+
+    async def wait_posted(self, who: dict[str, Any], needle: str) -> str:
+        """The text of a message the bot posted in a channel containing `needle`."""
+        message = await self.emulator.wait_for_message(
+            predicate=lambda m: needle in m["content"], consume=False
+        )
+        return message["content"]
 
     async def announcement(self, who: dict[str, Any], tournament: int) -> Answer:
         """The bot's announcement of a tournament, wherever it was posted."""

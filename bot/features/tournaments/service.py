@@ -37,6 +37,7 @@ from bot.storage.audit_repository import AuditRepository
 SCORE = re.compile(r"^\s*(\d{1,3})\s*[-–:]\s*(\d{1,3})\s*$")
 CHECKIN_OPEN = "tournament.checkin_open"
 CHECKIN_CLOSE = "tournament.checkin_close"
+CHECKIN_REMIND = "tournament.checkin_remind"
 
 
 def parse_score(raw: str) -> tuple[int, int]:
@@ -84,6 +85,7 @@ class TournamentService:
         self.rng = rng
         scheduler.register(CHECKIN_OPEN, self._job_open_checkin)
         scheduler.register(CHECKIN_CLOSE, self._job_close_checkin)
+        scheduler.register(CHECKIN_REMIND, self._job_remind_checkin)
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -145,6 +147,14 @@ class TournamentService:
         await self.scheduler.schedule(
             f"t{tournament_id}:checkin_close", CHECKIN_CLOSE, start, {"id": tournament_id}
         )
+        lead = min(timedelta(minutes=5), checkin / 2)
+        if start - lead > opens:
+            await self.scheduler.schedule(
+                f"t{tournament_id}:checkin_remind",
+                CHECKIN_REMIND,
+                start - lead,
+                {"id": tournament_id, "minutes": max(int(lead.total_seconds() // 60), 1)},
+            )
         announcement = Reply(
             ctx.t(
                 "tournament.created",
@@ -369,6 +379,25 @@ class TournamentService:
                                 "✅", personal=False),),
             ),
         )  # fmt: skip
+
+    async def _job_remind_checkin(self, payload: dict[str, Any]) -> None:
+        t = await self.repo.get(int(payload["id"]))
+        if t is None or t.status is not Status.CHECKIN:
+            return
+        missing = [p for p in await self.repo.players(t.tournament_id)
+                   if p.state is PlayerState.JOINED]  # fmt: skip
+        if not missing:
+            return
+        people = tuple(self.person(t, p) for p in missing)
+        platform = self.announcer.platform_for(t.platform)
+        text = self.announcer.translator().gettext(
+            "tournament.checkin_reminder",
+            players=" ".join(platform.mention(p) for p in people),
+            name=t.name,
+            id=t.tournament_id,
+            minutes=payload.get("minutes", 5),
+        )
+        await self.announcer.post(t, Reply(text, mentions=people))
 
     async def _job_close_checkin(self, payload: dict[str, Any]) -> None:
         t = await self.repo.get(int(payload["id"]))

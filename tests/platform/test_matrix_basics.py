@@ -247,3 +247,15 @@ async def test_missing_credentials_are_a_clear_startup_error(matrix_space, tmp_p
     with pytest.raises(HavenError, match="HAVEN_MATRIX_ACCESS_TOKEN nor HAVEN_MATRIX_PASSWORD"):
         app = await start_haven(matrix_space, tmp_path / "x.db", secrets=Secrets())
         await app.close()
+
+
+async def test_commands_in_one_room_are_handled_in_order(
+    haven_matrix, matrix_space, matrix_members
+):
+    alice = await matrix_members("alice")
+    lobby = matrix_space.layout.rooms["lobby"]
+    # Sent back to back, they usually arrive in one sync batch.
+    first = await alice.send(lobby, "!language nl")
+    second = await alice.send(lobby, "!ping")
+    assert body(await alice.reply_to(lobby, first)) == "Ik praat vanaf nu Nederlands met je."
+    assert body(await alice.reply_to(lobby, second)) == "Pong! Ik luister."

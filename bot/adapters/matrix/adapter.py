@@ -236,12 +236,20 @@ class MatrixAdapter:
         for room_id, info in response.rooms.join.items():
             if room_id not in self.allowed_rooms:
                 continue
-            for event in info.timeline.events:
-                if getattr(event, "sender", None) == self.client.user_id:
-                    continue
-                tasks.append(self._spawn(self._handle_event(room_id, event)))
+            events = [
+                e
+                for e in info.timeline.events
+                if getattr(e, "sender", None) != self.client.user_id
+            ]
+            if events:
+                # Rooms are served side by side; within a room, in the order people wrote.
+                tasks.append(self._spawn(self._handle_room_events(room_id, events)))
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _handle_room_events(self, room_id: str, events: list[nio.Event]) -> None:
+        for event in events:
+            await self._handle_event(room_id, event)
 
     def _spawn(self, coro: Any) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)

@@ -29,7 +29,7 @@ from bot.storage.people_repository import PeopleRepository
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FEATURES: tuple[str, ...] = ("basics", "tournaments")
+DEFAULT_FEATURES: tuple[str, ...] = ("basics", "privacy", "tournaments")
 
 
 class Adapter(Protocol):

@@ -37,6 +37,19 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
         return 1
+    try:
+        from bot.features.privacy.framework import load_framework
+
+        framework = load_framework(settings.framework)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(
+        f"{settings.framework}: OK ({len(framework.data_classes)} data classes, "
+        f"{len(framework.purposes)} purposes)"
+    )
     platforms = [
         name
         for name, on in (

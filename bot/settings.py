@@ -7,9 +7,10 @@ in the file where it sits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -27,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.core.capabilities import Role
 
 SECRET_KEYS = {"password", "access_token", "token", "secret"}
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -112,6 +114,7 @@ class Settings(_Strict):
     default_locale: Literal["en", "nl", "fr"] = "en"
     timezone: str = "Europe/Brussels"
     data_dir: Path = Path("var")
+    framework: Path = Path("config/framework.yaml")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
@@ -185,8 +188,17 @@ def _line_for(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | 
     return None
 
 
-def parse_settings(text: str, filename: str = "<config>") -> Settings:
-    """Validate YAML text into Settings, raising ConfigError with every problem."""
+def validate_yaml(
+    text: str,
+    filename: str,
+    model: type[ModelT],
+    extra: Callable[[dict[str, Any]], list[tuple[tuple[Any, ...], str, bool]]] | None = None,
+) -> ModelT:
+    """Validate YAML text into `model`, raising ConfigError with every problem's line.
+
+    `extra` may add problems as (path, message, hides_pydantic_error) for a file's own
+    rules (e.g. secrets that must not be in it).
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -202,16 +214,18 @@ def parse_settings(text: str, filename: str = "<config>") -> Settings:
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(filename, 1, "", "the file must hold a mapping")])
     lines = _line_index(node) if node is not None else {}
+    found = extra(data) if extra is not None else []
     problems = [
-        ConfigProblem(filename, lines.get(path), ".".join(map(str, path)), _secret_hint(path))
-        for path in _secret_paths(data)
+        ConfigProblem(filename, lines.get(path), ".".join(map(str, path)), message)
+        for path, message, _ in found
     ]
+    hidden = {path for path, _, hides in found if hides}
     try:
-        settings = Settings.model_validate(data)
+        validated = model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
-            if any(_is_secret_key(p) for p in loc) and err["type"] == "extra_forbidden":
+            if loc in hidden and err["type"] == "extra_forbidden":
                 continue  # already reported with a better hint
             problems.append(
                 ConfigProblem(filename, _line_for(lines, loc), ".".join(map(str, loc)), err["msg"])
@@ -219,7 +233,16 @@ def parse_settings(text: str, filename: str = "<config>") -> Settings:
         raise ConfigError(problems) from None
     if problems:
         raise ConfigError(problems)
-    return settings
+    return validated
+
+
+def parse_settings(text: str, filename: str = "<config>") -> Settings:
+    """Validate YAML text into Settings, raising ConfigError with every problem."""
+
+    def secrets_in_file(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, bool]]:
+        return [(path, _secret_hint(path), True) for path in _secret_paths(data)]
+
+    return validate_yaml(text, filename, Settings, secrets_in_file)
 
 
 def _is_secret_key(key: Any) -> bool:

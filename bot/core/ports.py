@@ -137,3 +137,7 @@ class SpaceAdmin(Protocol):
     async def set_role(self, person: PersonRef, role: str, granted: bool) -> None:
         """Grant or take away a Haven role (a Discord role, a Matrix power level)."""
         ...
+
+    async def close_room(self, room: RoomRef, reason: str) -> None:
+        """Close a room for good (retention): Discord deletes it, Matrix empties it."""
+        ...

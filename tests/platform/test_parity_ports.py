@@ -145,3 +145,13 @@ async def test_posting_in_a_room_and_privately_with_mentions(driver):
     await driver.wait_seen(bob, private, "Only for you.")
     mentioned = await driver.mentioned_users(alice, posted)
     assert mentioned == [person.user_id]
+
+
+async def test_closing_a_private_room(driver):
+    alice = await driver.member("alice")
+    room = await driver.adapter.space_admin.open_private_room(
+        "to be closed", [driver.person(alice)], parent=driver.lobby_ref
+    )
+    await driver.wait_invited(alice, room)
+    await driver.adapter.space_admin.close_room(room, "retention")
+    await eventually(lambda: driver.room_closed(alice, room))

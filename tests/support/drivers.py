@@ -109,6 +109,11 @@ class MatrixDriver:
         )
         return body(event)
 
+    async def room_closed(self, who: SimulatedMember, room: RoomRef) -> bool:
+        member_rooms = (await who.client.joined_rooms()).rooms
+        bot_rooms = (await self.adapter.client.joined_rooms()).rooms
+        return room.room_id not in member_rooms and room.room_id not in bot_rooms
+
     async def announcement(self, who: SimulatedMember, tournament: int) -> Answer:
         """The bot's announcement of a tournament, wherever it was posted."""
         _, event = await who.wait_for(
@@ -285,6 +290,9 @@ class DiscordDriver:
             predicate=lambda m: needle in m["content"], consume=False
         )
         return message["content"]
+
+    async def room_closed(self, who: dict[str, Any], room: RoomRef) -> bool:
+        return room.room_id not in self.emulator.state.channels
 
     async def announcement(self, who: dict[str, Any], tournament: int) -> Answer:
         """The bot's announcement of a tournament, wherever it was posted."""

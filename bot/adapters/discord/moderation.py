@@ -80,6 +80,12 @@ class DiscordSpaceAdmin:
             await thread.add_user(discord.Object(int(person.user_id)))
         return RoomRef("discord", str(thread.id), thread.name, True)
 
+    async def close_room(self, room: RoomRef, reason: str) -> None:
+        """Delete the thread or channel with its messages."""
+        channel = await self.adapter.channel(room.room_id)
+        if isinstance(channel, discord.Thread | discord.abc.GuildChannel):
+            await channel.delete(reason=reason)
+
     async def set_role(self, person: PersonRef, role: str, granted: bool) -> None:
         """Add or remove the Discord role mapped to the Haven role `role`."""
         ids = [ids for r, ids in self.adapter.settings.roles.items() if r.value == role]

@@ -509,6 +509,15 @@ class MatrixAdapter:
         self.allowed_rooms.add(room_id)
         self.dm_room_ids.add(room_id)
 
+    async def forget_room(self, room_id: str) -> None:
+        """Stop serving a room Haven created (it was closed)."""
+        stored = await self.state.get("private_rooms")
+        rooms: list[str] = json.loads(stored) if stored else []
+        if room_id in rooms:
+            rooms.remove(room_id)
+            await self.state.set("private_rooms", json.dumps(rooms))
+        self.allowed_rooms.discard(room_id)
+
     async def remember_room(self, room_id: str) -> None:
         """Serve a room Haven created outside the space (e.g. a private room)."""
         stored = await self.state.get("private_rooms")

@@ -107,6 +107,24 @@ class MatrixSpaceAdmin:
         await self.adapter.remember_room(created.room_id)
         return RoomRef("matrix", created.room_id, name, True)
 
+    async def close_room(self, room: RoomRef, reason: str) -> None:
+        """Close a room for good: everyone is removed and Haven leaves it."""
+        client = self.adapter.client
+        state = await client.room_get_state(room.room_id)
+        if isinstance(state, nio.RoomGetStateResponse):
+            for event in state.events:
+                member = event.get("state_key")
+                membership = event.get("content", {}).get("membership")
+                if (
+                    event.get("type") == "m.room.member"
+                    and member != client.user_id
+                    and membership in ("join", "invite")
+                ):
+                    # Kicking also withdraws a pending invite.
+                    await client.room_kick(room.room_id, member, reason)
+        await client.room_leave(room.room_id)
+        await self.adapter.forget_room(room.room_id)
+
     async def set_role(self, person: PersonRef, role: str, granted: bool) -> None:
         """Set the person's power level in the space to the role's threshold (or reset)."""
         levels = {r.value: lvl for r, lvl in self.adapter.settings.roles.power_levels.items()}

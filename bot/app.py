@@ -7,7 +7,6 @@ Features receive the `Haven` object in their `setup` and take what they need fro
 from __future__ import annotations
 
 import asyncio
-import gc
 import importlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -110,21 +109,22 @@ class Haven:
             self.adapters.append(DiscordAdapter(self))
 
     async def start(self) -> None:
-        """Open storage and start every enabled adapter."""
-        await self.open()
-        if not self.adapters:
-            self.build_adapters()
-        for adapter in self.adapters:
-            await adapter.start()
-            log.info("%s adapter started", adapter.name)
-        restored = await self.scheduler.start()
-        if restored:
-            log.info("restored %d scheduled job(s)", restored)
-        for hook in self.on_started:
-            await hook()
-        # Everything loaded so far lives as long as the process: keep it out of the
-        # garbage collector's scans, which otherwise show up in tail latencies.
-        gc.freeze()
+        """Open storage and start every enabled adapter; on failure, close what opened."""
+        try:
+            await self.open()
+            if not self.adapters:
+                self.build_adapters()
+            for adapter in self.adapters:
+                await adapter.start()
+                log.info("%s adapter started", adapter.name)
+            restored = await self.scheduler.start()
+            if restored:
+                log.info("restored %d scheduled job(s)", restored)
+            for hook in self.on_started:
+                await hook()
+        except BaseException:
+            await self.close()
+            raise
 
     async def run(self) -> None:
         """Start, then serve until `stop` is called."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -70,7 +71,15 @@ async def _serve(app: object) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, app.request_stop)
+    app.on_started.append(_freeze_startup_objects)
     await app.run()
+
+
+async def _freeze_startup_objects() -> None:
+    # Everything loaded at start-up lives as long as the process: keeping it out of the
+    # garbage collector's scans removes GC pauses from tail latencies. Only for the
+    # long-running process, never inside tests (it would hide leaks).
+    gc.freeze()
 
 
 def cmd_run(args: argparse.Namespace) -> int:

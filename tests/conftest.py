@@ -23,3 +23,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.matrix)
         if names & _DISCORD_FIXTURES:
             item.add_marker(pytest.mark.discord)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A leaked connection thread would keep the run from ever exiting: fail loudly instead."""
+    import os
+    import sys
+    import threading
+    import time
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        leftovers = [
+            t
+            for t in threading.enumerate()
+            if t is not threading.main_thread() and not t.daemon and t.is_alive()
+        ]
+        if not leftovers:
+            return
+        time.sleep(0.1)
+    names = ", ".join(t.name for t in leftovers)
+    print(f"\nthreads still running after the tests (a resource was not closed): {names}",
+          file=sys.stderr, flush=True)  # fmt: skip
+    sys.stdout.flush()
+    os._exit(3)

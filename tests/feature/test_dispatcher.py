@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from bot.app import Haven
-from bot.core.capabilities import Capability, Role
-from bot.core.commands import Command, Param, ParamType
+from bot.core.capabilities import Role
+from bot.core.commands import Command
 from bot.core.context import Context, PersonRef, RoomRef
 from bot.core.dispatch import Invocation
 from bot.core.replies import Reply, ReplyKind
 from bot.settings import DatabaseSettings, Settings
 from tests.support.recording_platform import RecordingPlatform
+from tests.support.test_commands import wipe_command
 
 ALICE = PersonRef("recording", "alice", "Alice")
 ROOM = RoomRef("recording", "lobby", "Lobby")
@@ -27,27 +28,13 @@ async def app(tmp_path: Path):
     await haven.open()
     wiped: list[int] = []
 
-    async def wipe(ctx: Context, count: int) -> Reply:
-        wiped.append(count)
-        return Reply(f"wiped {count}")
-
     async def check(ctx: Context, count: int) -> None:
         return None
 
     async def boom(ctx: Context) -> Reply:
         raise RuntimeError("handler bug")
 
-    haven.registry.add(
-        Command(
-            "wipe",
-            wipe,
-            group="test",
-            params=(Param("count", ParamType.INTEGER, min_value=1),),
-            capability=Capability.RUN_EVENTS,
-            confirm_key="common.done",
-            check=check,
-        )
-    )
+    haven.registry.add(wipe_command(wiped, check=check))
     haven.registry.add(Command("boom", boom, group="test"))
     haven.wiped = wiped  # type: ignore[attr-defined]
     yield haven

@@ -6,10 +6,10 @@ import asyncio
 
 import nio
 
-from bot.core.capabilities import Capability
 from bot.core.commands import Command, Param, ParamType
 from bot.core.replies import Reply
 from tests.support.matrix_harness import body, in_reply_to, start_haven
+from tests.support.test_commands import wipe_command
 
 
 async def test_ping_reply_is_a_notice_replying_to_the_command(
@@ -78,20 +78,7 @@ async def test_bad_input_is_refused_with_usage(haven_matrix, matrix_space, matri
 
 
 def add_wipe(app, wiped: list[int]) -> None:
-    async def wipe(ctx, count: int) -> Reply:
-        wiped.append(count)
-        return Reply(f"wiped {count}")
-
-    app.registry.add(
-        Command(
-            "wipe",
-            wipe,
-            group="test",
-            params=(Param("count", ParamType.INTEGER, min_value=1),),
-            capability=Capability.RUN_EVENTS,
-            confirm_key="common.done",
-        )
-    )
+    app.registry.add(wipe_command(wiped))
 
 
 async def test_permissions_and_confirmations(matrix_space, matrix_members, tmp_path):

@@ -4,34 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.capabilities import Capability, Role
+from bot.core.capabilities import Role
 from bot.core.commands import Command, Param, ParamType
 from bot.core.replies import Reply
+from tests.support.test_commands import wipe_command
 
 
 @pytest.fixture
 def haven_setup():
     wiped: list[int] = []
 
-    async def wipe(ctx, count: int) -> Reply:
-        wiped.append(count)
-        return Reply(f"wiped {count}")
-
     async def wait(ctx, length) -> Reply:
         return Reply(f"waiting {int(length.total_seconds())} s")
 
     def setup(app) -> None:
         app.wiped = wiped
-        app.registry.add(
-            Command(
-                "wipe",
-                wipe,
-                group="test",
-                params=(Param("count", ParamType.INTEGER, min_value=1),),
-                capability=Capability.RUN_EVENTS,
-                confirm_key="common.done",
-            )
-        )
+        app.registry.add(wipe_command(wiped))
         app.registry.add(
             Command("wait", wait, group="test", params=(Param("length", ParamType.DURATION),))
         )

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.capabilities import Capability, Role
-from bot.core.commands import Command, Param, ParamType
+from bot.core.capabilities import Role
+from bot.core.commands import Command
 from bot.core.replies import Attachment, Reply
+from tests.support.test_commands import wipe_command
 from tests.support.waiting import eventually
 
 
@@ -19,9 +20,6 @@ def haven_setup():
             return Reply("no message")
         return Reply(f"quoted: {message.body} by {message.author.user_id}", private=False)
 
-    async def wipe(ctx, count: int) -> Reply:
-        return Reply(f"wiped {count}")
-
     async def picture(ctx) -> Reply:
         return Reply(
             "here", attachments=(Attachment("dot.png", tiny_png(), "image/png", "a dot"),)
@@ -30,15 +28,7 @@ def haven_setup():
     def setup(app) -> None:
         app.registry.add(Command("picture", picture))
         app.registry.add(Command("quote", quote, message_menu_key="confirm.yes"))
-        app.registry.add(
-            Command(
-                "wipe",
-                wipe,
-                group="test",
-                params=(Param("count", ParamType.INTEGER, min_value=1),),
-                capability=Capability.RUN_EVENTS,
-            )
-        )
+        app.registry.add(wipe_command([], confirm=False))
 
     return setup
 

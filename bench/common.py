@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import math
 import os
+import platform
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,3 +136,21 @@ def say(line: str, quiet: bool) -> None:
     """Progress on stderr unless quiet."""
     if not quiet:
         print(line, file=sys.stderr, flush=True)
+
+
+def environment(packages: Sequence[str]) -> dict[str, Any]:
+    """Versions of `packages` and machine facts that matter when comparing runs."""
+
+    def version(dist: str) -> str | None:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "python": platform.python_version(),
+        **{name: version(name) for name in packages},
+        "cpus": os.cpu_count(),
+        "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "platform": platform.platform(),
+    }

@@ -42,14 +42,12 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import signal
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +58,7 @@ import yaml
 import yarl
 from discord import app_commands
 
-from bench.common import BenchError, BotProcess, BotStats, child_env, say, spawn
+from bench.common import BenchError, BotProcess, BotStats, child_env, environment, say, spawn
 from bot.core.capabilities import Role
 from tests.support.discord_emulator import DiscordEmulator
 
@@ -225,24 +223,7 @@ class BenchResult:
         return "\n".join(lines)
 
 
-def environment() -> dict[str, Any]:
-    """Versions and machine facts that matter when comparing runs."""
-
-    def version(dist: str) -> str | None:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return None
-
-    return {
-        "python": platform.python_version(),
-        "discord.py": version("discord.py"),
-        "aiohttp": version("aiohttp"),
-        "aiosqlite": version("aiosqlite"),
-        "cpus": os.cpu_count(),
-        "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "platform": platform.platform(),
-    }
+PACKAGES = ("discord.py", "aiohttp", "aiosqlite")
 
 
 def haven_has_message_path() -> bool:
@@ -551,7 +532,7 @@ async def run_benchmark(options: Options, *, quiet: bool = True) -> BenchResult:
                 await bot.stop()
             for world in worlds.values():
                 await world.emu.stop()
-    return BenchResult(options=options, comparisons=comparisons, environment=environment())
+    return BenchResult(options=options, comparisons=comparisons, environment=environment(PACKAGES))
 
 
 # -- command line ------------------------------------------------------------------------

@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import secrets
 import signal
 import sys
@@ -38,7 +37,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -47,7 +45,7 @@ import aiohttp
 import nio
 import yaml
 
-from bench.common import BenchError, BotProcess, BotStats, child_env, say, spawn
+from bench.common import BenchError, BotProcess, BotStats, child_env, environment, say, spawn
 from bot.embedded.provision import provision_space
 from bot.embedded.synapse import EmbeddedSynapse, RegisteredUser, find_free_port
 
@@ -157,23 +155,7 @@ class BenchResult:
         return "\n".join(lines)
 
 
-def environment() -> dict[str, Any]:
-    """Versions and machine facts that matter when comparing runs."""
-
-    def version(dist: str) -> str | None:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return None
-
-    return {
-        "python": platform.python_version(),
-        "matrix-nio": version("matrix-nio"),
-        "matrix-synapse": version("matrix-synapse"),
-        "cpus": os.cpu_count(),
-        "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "platform": platform.platform(),
-    }
+PACKAGES = ("matrix-nio", "matrix-synapse")
 
 
 # -- the measuring client ----------------------------------------------------------------
@@ -633,7 +615,7 @@ async def run_benchmark(
         options=options,
         haven=BotStats.from_samples(*collected[HAVEN]),
         baseline=BotStats.from_samples(*collected[BASELINE]),
-        environment=environment(),
+        environment=environment(PACKAGES),
     )
 
 

@@ -16,6 +16,7 @@ from bot.core.capabilities import CapabilityPolicy
 from bot.core.commands import CommandRegistry
 from bot.core.dispatch import Dispatcher
 from bot.core.i18n import Catalogues, default_catalogues
+from bot.core.personal_data import LegalHold, PersonalDataSource
 from bot.core.ports import Clock, SystemClock
 from bot.scheduling.scheduler import Scheduler
 from bot.settings import Secrets, Settings
@@ -25,6 +26,7 @@ from bot.storage.database import Database
 from bot.storage.job_repository import JobRepository
 from bot.storage.migrations import migrate
 from bot.storage.people_repository import PeopleRepository
+from bot.storage.retention import PurgeHook, Retained
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,12 @@ class Haven:
         self.adapters: list[Adapter] = []
         self.on_started: list[Callable[[], Awaitable[None]]] = []
         self.services: dict[str, Any] = {}
+        # Extension points features fill in `setup` (see bot/core/personal_data.py and
+        # bot/storage/retention.py); the privacy feature walks them.
+        self.retained: list[Retained] = []
+        self.purge_hooks: list[PurgeHook] = []
+        self.personal_data: list[PersonalDataSource] = []
+        self.legal_holds: list[LegalHold] = []
         self._features = tuple(features)
         self._stopped = asyncio.Event()
         self._opened = False

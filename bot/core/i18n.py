@@ -43,15 +43,23 @@ class Catalogues:
 
     @classmethod
     def load(cls, directory: Path = LOCALE_DIR, locales: Iterable[str] = SUPPORTED_LOCALES):
-        """Read `<dir>/<locale>/LC_MESSAGES/haven.po` for each locale."""
+        """Read every `<dir>/<locale>/LC_MESSAGES/*.po` for each locale.
+
+        `haven.po` holds the shared texts; each feature may keep its own file (`safety.po`,
+        ...) so features translate side by side. A key defined twice is an error.
+        """
         messages: dict[str, dict[str, str]] = {}
         for loc in locales:
-            path = directory / loc / "LC_MESSAGES" / f"{DOMAIN}.po"
-            with path.open("rb") as fh:
-                catalog = read_po(fh, locale=loc)
-            messages[loc] = {
-                str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy
-            }
+            messages[loc] = {}
+            for path in sorted((directory / loc / "LC_MESSAGES").glob("*.po")):
+                with path.open("rb") as fh:
+                    catalog = read_po(fh, locale=loc)
+                for m in catalog:
+                    if not (m.id and m.string and not m.fuzzy):
+                        continue
+                    if str(m.id) in messages[loc]:
+                        raise ValueError(f"message key {m.id} defined twice ({path.name})")
+                    messages[loc][str(m.id)] = str(m.string)
         return cls(messages)
 
     def locales(self) -> list[str]:

@@ -98,3 +98,25 @@ def test_locale_normalisation() -> None:
     assert normalise_locale("en-US") == "en"
     assert normalise_locale("nl_BE") == "nl"
     assert normalise_locale("de") is None
+
+
+def test_feature_domains_merge_and_duplicates_are_refused(tmp_path: Path) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    def write(domain: str, entries: dict[str, str]) -> None:
+        folder = tmp_path / "en" / "LC_MESSAGES"
+        folder.mkdir(parents=True, exist_ok=True)
+        catalog = Catalog(locale="en", domain=domain)
+        for key, text in entries.items():
+            catalog.add(key, text)
+        with (folder / f"{domain}.po").open("wb") as fh:
+            write_po(fh, catalog)
+
+    write("haven", {"a.b": "A"})
+    write("safety", {"c.d": "C"})
+    loaded = Catalogues.load(tmp_path, ["en"])
+    assert loaded.keys("en") == {"a.b", "c.d"}
+    write("rooms", {"a.b": "again"})
+    with pytest.raises(ValueError, match=r"a\.b"):
+        Catalogues.load(tmp_path, ["en"])

@@ -23,6 +23,8 @@ def setup(app: Haven) -> None:
         app.clock,
         app.settings.zone,
         app.platform,
+        app.retained,
+        app.purge_hooks,
     )
     app.services["framework"] = framework
     app.services["retention"] = service

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.storage.database import Database
+from bot.storage.retention import Retained
 from bot.storage.timestamps import to_text
 
-
-@dataclass(frozen=True, slots=True)
-class Retained:
-    """A table purged by age: its data class, time column and which rows may go."""
-
-    table: str
-    data_class: str
-    time_column: str
-    only: str = "1 = 1"  # rows still in use never go (e.g. pending jobs)
-
-
+# The foundation's own tables; features register theirs on `app.retained`.
 RETAINED: tuple[Retained, ...] = (
     Retained("pending_confirmation", "operational", "expires_at"),
     Retained("processed_event", "operational", "processed_at"),

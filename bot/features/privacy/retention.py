@@ -1,14 +1,14 @@
 """The scheduled retention purge: what passed its retention goes, counts are logged.
 
 Runs daily as a persisted job. Ended tournaments also close their debrief room on the
-platform before their rows go. Data tied to an open case will be held once cases exist
-(the safety feature adds its hold to `holds`).
+platform before their rows go. Features add their tables (`app.retained`, a `Retained`
+whose `only` condition leaves held rows alone) and their own steps (`app.purge_hooks`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from bot.features.privacy.framework import Framework
 from bot.features.privacy.repository import RETAINED, RetentionRepository
 from bot.scheduling.scheduler import Scheduler
 from bot.storage.audit_repository import AuditRepository
+from bot.storage.retention import PurgeHook, Retained
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ class RetentionService:
         clock: Clock,
         zone: ZoneInfo,
         platform_for: Callable[[str], Any],
+        retained: list[Retained] | None = None,
+        hooks: list[PurgeHook] | None = None,
     ) -> None:
         self.framework = framework
         self.repo = repo
@@ -46,7 +49,8 @@ class RetentionService:
         self.clock = clock
         self.zone = zone
         self.platform_for = platform_for
-        self.holds: list[Callable[[], Awaitable[set[str]]]] = []
+        self.retained = retained if retained is not None else []
+        self.hooks = hooks if hooks is not None else []
         scheduler.register(PURGE_JOB, self._job)
 
     def next_run(self, now: datetime) -> datetime:
@@ -69,13 +73,19 @@ class RetentionService:
         finally:
             await self.ensure_scheduled()
 
+    def keep_for(self, data_class: str) -> timedelta:
+        """The framework's retention period for `data_class`."""
+        return self.framework.data_classes[data_class].keep_for
+
     async def purge(self, now: datetime | None = None) -> dict[str, int]:
         """Delete everything past its retention; returns counts per table."""
         now = now or self.clock.now()
         counts: dict[str, int] = {}
-        for retained in RETAINED:
+        for retained in (*RETAINED, *self.retained):
             keep = self.framework.data_classes[retained.data_class].keep_for
             counts[retained.table] = await self.repo.purge(retained, now - keep)
+        for hook in self.hooks:
+            counts.update(await hook(now, self.keep_for))
         keep = self.framework.data_classes["tournament_results"].keep_for
         closed = 0
         expired = await self.repo.expired_tournaments(now - keep)

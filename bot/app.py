@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from bot.core.capabilities import CapabilityPolicy
 from bot.core.commands import CommandRegistry
 from bot.core.dispatch import Dispatcher
+from bot.core.events import EventHub
 from bot.core.i18n import Catalogues, default_catalogues
 from bot.core.personal_data import LegalHold, PersonalDataSource
 from bot.core.ports import Clock, SystemClock
@@ -89,6 +90,7 @@ class Haven:
         self.purge_hooks: list[PurgeHook] = []
         self.personal_data: list[PersonalDataSource] = []
         self.legal_holds: list[LegalHold] = []
+        self.events = EventHub()
         self._features = tuple(features)
         self._stopped = asyncio.Event()
         self._opened = False

@@ -36,6 +36,7 @@ from bot.core.context import MessageRef, PersonRef, RoomRef
 from bot.core.dispatch import Invocation
 from bot.core.dry_run import DryRunModeration
 from bot.core.errors import HavenError, UserError
+from bot.core.events import IncomingMessage, MemberJoined
 from bot.core.replies import Reply, ReplyKind
 from bot.storage.platform_state_repository import PlatformStateRepository
 
@@ -72,6 +73,9 @@ class HavenDiscordClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.on_message(message)
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self.adapter.on_member_join(member)
 
 
 class DiscordAdapter:
@@ -333,13 +337,22 @@ class DiscordAdapter:
     def _serves(self, message: discord.Message) -> bool:
         if message.author.bot or message.author.id == getattr(self.client.user, "id", None):
             return False
-        if message.guild is not None and message.guild.id not in self.settings.guild_ids:
-            return False
-        return message.content.startswith(self.settings.command_prefix)
+        return message.guild is None or message.guild.id in self.settings.guild_ids
 
     async def on_message(self, message: discord.Message) -> None:
-        """`!group sub args` typed in a channel or DM: the same commands as on Matrix."""
-        if not self.settings.text_commands or not self._serves(message):
+        """`!group sub args` typed in a channel or DM: the same commands as on Matrix.
+
+        Other messages in the guild go to the features that observe messages.
+        """
+        if not self._serves(message):
+            return
+        if not (
+            self.settings.text_commands
+            and message.content.startswith(self.settings.command_prefix)
+        ):
+            observed = message.guild is not None and self.app.events.wants_messages
+            if observed and self._recent.add(message.id):
+                await self._publish_message(message)
             return
         if not self._recent.add(message.id):
             return
@@ -364,6 +377,40 @@ class DiscordAdapter:
         invocation = Invocation(command, identity, roles, room, args, message=target)
         reply = await self.app.dispatcher.invoke(invocation, self)
         await self._reply_to_message(message, identity, reply)
+
+    async def _publish_message(self, message: discord.Message) -> None:
+        author = self._identity(message.author)
+        ref = MessageRef(
+            PLATFORM,
+            str(message.channel.id),
+            str(message.id),
+            author,
+            message.content,
+            message.jump_url,
+        )
+        room = self._room(message.channel, message.channel.id)
+        purpose = self.configured_purpose(message.channel.id)
+        parent_id = getattr(message.channel, "parent_id", None)
+        if purpose is None and parent_id is not None:
+            purpose = self.configured_purpose(parent_id)
+        await self.app.events.message(
+            IncomingMessage(ref, room, author, self.app.clock.now(), purpose)
+        )
+
+    def configured_purpose(self, channel_id: int | str) -> str | None:
+        """The purpose a channel has in `discord.channels` (lobby, moderators, ...), if any."""
+        for purpose, configured in self.settings.channels.items():
+            if str(configured) == str(channel_id):
+                return purpose
+        return None
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        """Someone joined the guild: tell the features that greet newcomers."""
+        if member.bot or member.guild.id not in self.settings.guild_ids:
+            return
+        await self.app.events.joined(
+            MemberJoined(self._identity(member), None, self.app.clock.now())
+        )
 
     def _resolve_text(
         self, command: Command, name: str, value: Any, message: discord.Message

@@ -30,6 +30,7 @@ from bot.core.context import MessageRef, PersonRef, RoomRef
 from bot.core.dispatch import Invocation
 from bot.core.dry_run import DryRunModeration
 from bot.core.errors import HavenError, UserError
+from bot.core.events import IncomingMessage, MemberJoined
 from bot.core.replies import Attachment, Reply, ReplyKind
 from bot.storage.platform_state_repository import PlatformStateRepository
 
@@ -289,12 +290,23 @@ class MatrixAdapter:
                     return
                 text = command_text(event.body, event.formatted_body)
                 if not text.startswith(self.settings.command_prefix):
+                    if self.app.events.wants_messages and await self.state.claim_event(
+                        event.event_id
+                    ):
+                        await self._publish_message(room_id, event, text)
                     return
                 if not await self.state.claim_event(event.event_id):
                     return
                 await self._handle_command(
                     room_id, event, text[len(self.settings.command_prefix) :]
                 )
+            elif isinstance(event, nio.RoomMemberEvent):
+                joined = event.membership == "join" and event.prev_membership != "join"
+                if joined and await self.state.claim_event(event.event_id):
+                    person = self._person(room_id, event.state_key)
+                    await self.app.events.joined(
+                        MemberJoined(person, self._room(room_id), self.app.clock.now())
+                    )
             elif isinstance(event, nio.ReactionEvent):
                 if not await self.state.claim_event(event.event_id):
                     return
@@ -305,6 +317,27 @@ class MatrixAdapter:
                 await self._refresh_allowed_rooms()
         except Exception:
             log.exception("handling a Matrix event failed")
+
+    async def _publish_message(self, room_id: str, event: nio.RoomMessageText, text: str) -> None:
+        author = self._person(room_id, event.sender)
+        link = f"https://matrix.to/#/{room_id}/{event.event_id}"
+        message = MessageRef(PLATFORM, room_id, event.event_id, author, text, link)
+        await self.app.events.message(
+            IncomingMessage(
+                message,
+                self._room(room_id),
+                author,
+                self.app.clock.now(),
+                self.configured_purpose(room_id),
+            )
+        )
+
+    def configured_purpose(self, room_id: str) -> str | None:
+        """The purpose a room has in `matrix.rooms` (lobby, moderators, ...), if any."""
+        for purpose, configured in self.settings.rooms.items():
+            if configured == room_id:
+                return purpose
+        return None
 
     # -- commands ------------------------------------------------------------------------
 

@@ -74,6 +74,10 @@ class Command:
     confirmation rendered from `confirm_key`, and only then runs the handler.
     `message_menu_key` additionally exposes the command as a message context menu; its
     handler then receives the target message as parameter `message`.
+    `discreet` commands leave no trace in a shared room (reports, anonymous questions):
+    a typed command message is removed at once and every answer goes to the person
+    privately; Discord slash commands answer ephemerally. Their handlers should still
+    return `Reply(private=True)`, so a later confirmation answer stays private too.
     """
 
     name: str
@@ -86,6 +90,7 @@ class Command:
     private: bool = False
     message_menu_key: str | None = None
     hidden: bool = False
+    discreet: bool = False
 
     @property
     def qualified_name(self) -> str:

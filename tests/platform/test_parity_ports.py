@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.capabilities import Role
-from bot.core.commands import Command
+from bot.core.commands import Command, Param, ParamType
+from bot.core.errors import UserError
 from bot.core.replies import Attachment, Reply
 from tests.support.test_commands import wipe_command
 from tests.support.waiting import eventually
@@ -25,7 +26,15 @@ def haven_setup():
             "here", attachments=(Attachment("dot.png", tiny_png(), "image/png", "a dot"),)
         )
 
+    async def whisper(ctx, text: str) -> Reply:
+        if text == "bad":
+            raise UserError("error.internal", reference="x")
+        return Reply(f"heard: {text}", private=True)
+
     def setup(app) -> None:
+        app.registry.add(
+            Command("whisper", whisper, params=(Param("text", ParamType.TEXT),), discreet=True)
+        )
         app.registry.add(Command("picture", picture))
         app.registry.add(Command("quote", quote, message_menu_key="confirm.yes"))
         app.registry.add(wipe_command([], confirm=False))
@@ -145,3 +154,40 @@ async def test_closing_a_private_room(driver):
     await driver.wait_invited(alice, room)
     await driver.adapter.space_admin.close_room(room, "retention")
     await eventually(lambda: driver.room_closed(alice, room))
+
+
+async def test_discreet_command_leaves_no_trace_in_the_room(driver):
+    ann, observer = await driver.member("ann"), await driver.member("obs")
+    for line, expected in (("!whisper secret words", "heard: secret words"),
+                           ("!whisper bad", "reference x")):  # fmt: skip
+        typed = await driver.post(ann, line)
+        await driver.wait_message_removed(observer, typed)
+        assert expected in await private_text(driver, ann, expected)
+        assert not await lobby_mentions(driver, observer, expected)
+    if driver.platform == "discord":  # slash: answered only to the person who asked
+        answer = await driver.run(ann, "whisper", text="quiet")
+        assert answer.private and answer.text == "heard: quiet"
+
+
+async def private_text(driver, who, needle: str) -> str:
+    """A bot message containing `needle` that only `who` received (DM)."""
+    if driver.platform == "matrix":
+        lobby = driver.lobby
+        _, event = await who.wait_for(
+            lambda r, e: r != lobby and e.get("sender") == driver.space.bot.user_id
+            and needle in e.get("content", {}).get("body", "")
+        )  # fmt: skip
+        return event["content"]["body"]
+    dm = driver.emulator.dm_channel(who)
+    await eventually(lambda: any(needle in m["content"] for m in driver.emulator.messages(dm)))
+    return next(m["content"] for m in driver.emulator.messages(dm) if needle in m["content"])
+
+
+async def lobby_mentions(driver, observer, needle: str) -> bool:
+    """True when anything in the lobby, as `observer` sees it, contains `needle`."""
+    if driver.platform == "matrix":
+        return any(
+            r == driver.lobby and needle in e.get("content", {}).get("body", "")
+            for r, e in observer.events
+        )
+    return any(needle in m["content"] for m in driver.emulator.messages(driver.lobby))

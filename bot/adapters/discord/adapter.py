@@ -253,7 +253,7 @@ class DiscordAdapter:
         """Run the invocation; defer if it is slow, then answer (ephemeral when private)."""
         if not self._recent.add(interaction.id):
             return
-        private = invocation.command.private
+        private = invocation.command.private or invocation.command.discreet
         deferral: asyncio.Future[None] | None = None
 
         def defer() -> None:
@@ -270,10 +270,12 @@ class DiscordAdapter:
             timer.cancel()
         if deferral is not None:
             await deferral
-        await self._respond(interaction, reply)
+        await self._respond(interaction, reply, force_private=invocation.command.discreet)
 
-    async def _respond(self, interaction: discord.Interaction, reply: Reply) -> None:
-        ephemeral = is_ephemeral(reply)
+    async def _respond(
+        self, interaction: discord.Interaction, reply: Reply, *, force_private: bool = False
+    ) -> None:
+        ephemeral = force_private or is_ephemeral(reply)
         pieces = chunks(reply.text)
         kwargs = send_kwargs(reply)
         if interaction.response.is_done():
@@ -365,18 +367,38 @@ class DiscordAdapter:
                 self.app.registry, line, self.settings.command_prefix
             )
         except TextCommandError as exc:
+            discreet = exc.command is not None and exc.command.discreet and not room.private
+            if discreet:
+                await self._remove_quietly(message)
             reply = await self.app.dispatcher.refusal(
                 identity, roles, exc.error, self, exc.command
             )
-            await self._reply_to_message(message, identity, reply)
+            if discreet:
+                await self.send_private(identity, reply)
+            else:
+                await self._reply_to_message(message, identity, reply)
             return
+        discreet = command.discreet and not room.private
         args = {k: self._resolve_text(command, k, v, message) for k, v in args.items()}
         target = None
         if command.message_menu_key and message.reference is not None:
             target = await self._referenced(message)
+        if discreet:
+            # Gone before anyone reads it: the channel must not learn who reported or asked.
+            await self._remove_quietly(message)
         invocation = Invocation(command, identity, roles, room, args, message=target)
         reply = await self.app.dispatcher.invoke(invocation, self)
-        await self._reply_to_message(message, identity, reply)
+        if discreet:
+            await self.send_private(identity, reply)
+        else:
+            await self._reply_to_message(message, identity, reply)
+
+    async def _remove_quietly(self, message: discord.Message) -> None:
+        """Delete a discreet command's own message."""
+        try:
+            await message.delete()
+        except discord.HTTPException as exc:
+            log.warning("could not delete a discreet command message: %s", exc.status)
 
     async def _publish_message(self, message: discord.Message) -> None:
         author = self._identity(message.author)

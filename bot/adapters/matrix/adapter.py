@@ -368,18 +368,37 @@ class MatrixAdapter:
                 self.app.registry, line, self.settings.command_prefix
             )
         except TextCommandError as exc:
+            discreet = exc.command is not None and exc.command.discreet and not room.private
+            if discreet:
+                await self._remove_quietly(room_id, event.event_id)
             reply = await self.app.dispatcher.refusal(
                 identity, roles, exc.error, self, exc.command
             )
-            await self._deliver(room_id, event, identity, reply)
+            if discreet:
+                await self.send_private(identity, reply)
+            else:
+                await self._deliver(room_id, event, identity, reply)
             return
-        args = {k: self._resolve(command, k, v, room_id) for k, v in args.items()}
+        discreet = command.discreet and not room.private
         target = None
         if command.message_menu_key:
             target = await self._replied_message(room_id, event)
+        if discreet:
+            # Gone before anyone reads it: the room must not learn who reported or asked.
+            await self._remove_quietly(room_id, event.event_id)
+        args = {k: self._resolve(command, k, v, room_id) for k, v in args.items()}
         invocation = Invocation(command, identity, roles, room, args, message=target)
         reply = await self.app.dispatcher.invoke(invocation, self)
-        await self._deliver(room_id, event, identity, reply)
+        if discreet:
+            await self.send_private(identity, reply)
+        else:
+            await self._deliver(room_id, event, identity, reply)
+
+    async def _remove_quietly(self, room_id: str, event_id: str) -> None:
+        """Redact a discreet command's own message (no reason text: it would show)."""
+        response = await self.client.room_redact(room_id, event_id)
+        if not isinstance(response, nio.RoomRedactResponse):
+            log.warning("could not redact a discreet command in %s: %s", room_id, response)
 
     async def _replied_message(
         self, room_id: str, event: nio.RoomMessageText

@@ -379,6 +379,10 @@ class EmbeddedSynapse:
             "trusted_key_servers": [],
             "suppress_key_server_warning": True,
             "presence": {"enabled": False},
+            # A finished /sync answer is otherwise replayed for 2 minutes to an identical
+            # request: a fresh Haven database logging in with the same device then gets an
+            # old since-token and would handle commands an earlier install already answered.
+            "caches": {"sync_response_cache_duration": 0},
             "url_preview_enabled": False,
             "enable_metrics": False,
             "serve_server_wellknown": False,

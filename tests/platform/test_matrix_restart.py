@@ -68,3 +68,23 @@ async def test_a_crash_mid_batch_does_not_repeat_handled_events(
         assert len(alice.replies_to(handled)) == 1
     finally:
         await app3.close()
+
+
+async def test_a_fresh_database_does_not_replay_old_commands(
+    matrix_space, matrix_members, tmp_path
+):
+    """Commands typed before this install existed are history, not work to do."""
+    ann = await matrix_members("ann")
+    lobby = matrix_space.layout.rooms["lobby"]
+    first = await start_haven(matrix_space, tmp_path / "first.db")
+    old = await ann.send(lobby, "!ping")
+    await ann.reply_to(lobby, old)
+    await first.close()
+    second = await start_haven(matrix_space, tmp_path / "second.db")
+    try:
+        new = await ann.send(lobby, "!ping")
+        await ann.reply_to(lobby, new)  # the new install serves new commands
+        await asyncio.sleep(0.5)
+        assert len(ann.replies_to(old)) == 1  # answered once, by the first install only
+    finally:
+        await second.close()

@@ -56,11 +56,14 @@ class World:
 
         app.audit.record = record  # type: ignore[method-assign]
 
-    async def run(self, who: PersonRef, name: str, **args: Any) -> Reply:
+    async def run(
+        self, who: PersonRef, name: str, roles: frozenset[Role] | None = None, **args: Any
+    ) -> Reply:
         command = self.app.registry.get(name)
         assert command is not None, name
+        roles = ROLES[who.user_id] if roles is None else roles
         reply = await self.app.dispatcher.invoke(
-            Invocation(command, who, ROLES[who.user_id], ROOM, args), self.platform
+            Invocation(command, who, roles, ROOM, args), self.platform
         )
         self.timeline.append(("reply", name))
         return reply
@@ -489,3 +492,23 @@ async def test_mydata_erase_keeps_cases_and_says_until_when(world: World):
     assert await world.service.repo.get(closed_id) is not None
     holds = [await hold() for hold in world.app.legal_holds]
     assert any(bob in held for held in holds)
+
+
+async def test_losing_the_role_before_confirming_is_refused_and_audited(world: World):
+    case_id = await world.open_case(1)
+    prompt = await world.run(
+        MOD, "case action", case=str(case_id), kind="timeout", reason="threats", duration="1h"
+    )
+    code = prompt.buttons[0].action.split(":")[1]
+    # The moderator role was taken away (on the platform) before they confirmed.
+    late = await world.run(MOD, "confirm", roles=frozenset({Role.MEMBER}), code=code)
+    assert late.kind is ReplyKind.ERROR and late.text.startswith("You are not allowed")
+    assert world.planned == [] and await world.service.repo.actions(case_id) == []
+    (refused,) = [e for e in await world.audit(f"case:{case_id}") if e.action == "case.refused"]
+    assert refused.detail["via"] == "case action" and refused.actor == await world.person(MOD)
+
+
+def test_only_the_confirmed_command_takes_consequential_actions(world: World):
+    action = world.app.registry.get("case action")
+    assert action is not None and action.confirm_key == "case.action.confirm"
+    assert action.capability is Capability.MODERATE

@@ -21,6 +21,7 @@ from tests.support.cases_fakes import FakeSafety, ModeratedRecordingPlatform
 from tests.support.clock import MovableClock
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+DECISION = "A moderator's decision."  # all the platform hears; the reason stays on the case
 ROOM = RoomRef("recording", "mods", "moderators")
 MOD = PersonRef("recording", "mod", "Mo")
 MOD2 = PersonRef("recording", "mod2", "Max")
@@ -324,7 +325,7 @@ async def test_timeout_needs_a_reason_and_a_confirmed_decision(world: World):
     done = await world.confirm(MOD, prompt)
 
     assert done.private and "rehearsed only (dry run)" in done.text
-    assert world.planned == [PlannedAction("timeout", "bob", "threats", T0 + timedelta(hours=1))]
+    assert world.planned == [PlannedAction("timeout", "bob", DECISION, T0 + timedelta(hours=1))]
     (action,) = await world.service.repo.actions(case_id)
     assert action.kind is ActionKind.TIMEOUT and action.reason == "threats"
     assert action.decided_by == await world.person(MOD) and action.at == T0
@@ -365,7 +366,7 @@ async def test_remove_message_takes_the_concerns_message(world: World):
         MOD, "case action", case=c, kind="remove_message", reason="hate", concern="2"
     )
     await world.confirm(MOD, prompt)
-    assert world.planned == [PlannedAction("remove_message", "m-flagged", "hate")]
+    assert world.planned == [PlannedAction("remove_message", "m-flagged", DECISION)]
     (action,) = await world.service.repo.actions(case_id)
     assert action.detail == "concern 2" and action.result is ActionResult.DRY_RUN
 
@@ -387,7 +388,7 @@ async def test_remove_from_space_and_referral(world: World):
     )
     assert "recorded" in done.text
     # The referral made no platform call; the removal did (dry run).
-    assert world.planned == [PlannedAction("remove_from_space", "bob", "threats")]
+    assert world.planned == [PlannedAction("remove_from_space", "bob", DECISION)]
     kinds = [(a.kind, a.detail, a.result) for a in await world.service.repo.actions(case_id)]
     assert kinds == [
         (ActionKind.REMOVE_FROM_SPACE, "", ActionResult.DRY_RUN),

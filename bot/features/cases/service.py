@@ -350,7 +350,10 @@ class CaseService:
         await self._record(ctx, "case.action", case.ref, kind=action.value, action_id=action_id)
         if action is ActionKind.REFERRAL:
             return action, first
-        result = await self._execute(ctx, action, target, reason, duration)
+        # The platform only hears "a moderator's decision": a Matrix redaction reason is seen
+        # by the whole room and Discord's audit log by its admins, and the real reason is a
+        # safeguarding record that belongs on the case.
+        result = await self._execute(ctx, action, target, ctx.t("case.platform_reason"), duration)
         await self.repo.set_action_result(action_id, result)
         await self._record(
             ctx, "case.action.result", case.ref, action_id=action_id, result=result.value

@@ -369,6 +369,11 @@ async def test_remove_message_takes_the_concerns_message(world: World):
     assert world.planned == [PlannedAction("remove_message", "m-flagged", DECISION)]
     (action,) = await world.service.repo.actions(case_id)
     assert action.detail == "concern 2" and action.result is ActionResult.DRY_RUN
+    # A concern without a message (e.g. a report from the help desk) has nothing to remove.
+    world.safety.add(4, subject=None, at=T0, message_id=None)
+    bare = await world.open_case(4)
+    none = await world.run(MOD, "case action", case=str(bare), kind="remove_message", reason="x")
+    assert none.text == "Concern #4 is unknown or no longer kept."
 
 
 async def test_remove_from_space_and_referral(world: World):

@@ -22,9 +22,9 @@ class FakeConcernView:
     categories: tuple[str, ...]
     severity: str
     status: str
-    platform: str
-    room_id: str
-    message_id: str
+    platform: str | None
+    room_id: str | None
+    message_id: str | None
     link: str | None
     excerpt: str
     subject_person_id: str | None
@@ -45,7 +45,7 @@ class FakeSafety:
         at: datetime,
         platform: str = "recording",
         room_id: str = "lobby",
-        message_id: str = "m-flagged",
+        message_id: str | None = "m-flagged",
         excerpt: str = "a worrying message",
     ) -> FakeConcernView:
         view = FakeConcernView(

@@ -307,7 +307,7 @@ class CaseService:
                 ctx, case.ref, "case.error.concern_not_linked", concern=concern, case=case.case_id
             )
         (view,) = await self._concerns([concern])
-        if view is None or not view.message_id:
+        if view is None or not (view.platform and view.room_id and view.message_id):
             await self.refuse(ctx, case.ref, "case.error.concern_unknown", concern=concern)
         return MessageRef(view.platform, view.room_id, view.message_id)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,9 +15,11 @@ from bot.core.capabilities import DEFAULT_ROLE_CAPABILITIES, Capability, Capabil
 from bot.core.context import PersonRef, RoomRef
 from bot.core.dispatch import Invocation
 from bot.core.dry_run import PlannedAction
+from bot.core.errors import UserError
 from bot.core.replies import Reply, ReplyKind
 from bot.features.cases.model import ActionKind, ActionResult
-from bot.features.cases.states import CaseState
+from bot.features.cases.states import CaseState, TransitionError, move
+from bot.features.cases.states import reopen as reopened
 from bot.settings import DatabaseSettings, Settings
 from tests.support.cases_fakes import FakeSafety, ModeratedRecordingPlatform
 from tests.support.clock import MovableClock
@@ -125,8 +129,6 @@ async def test_open_case_takes_the_subject_from_the_concern_and_never_twice(worl
 
 
 async def test_link_concern_refuses_unknown_and_closed_cases(world: World):
-    from bot.core.errors import UserError
-
     with pytest.raises(UserError) as caught:
         await world.service.link_concern(99, 1, "p_x", T0)
     assert caught.value.key == "case.error.not_found"
@@ -518,3 +520,52 @@ def test_only_the_confirmed_command_takes_consequential_actions(world: World):
     action = world.app.registry.get("case action")
     assert action is not None and action.confirm_key == "case.action.confirm"
     assert action.capability is Capability.MODERATE
+
+
+async def test_random_sessions_audit_every_answer_and_follow_the_state_machine(world: World):
+    """Random commands by random people: every answer but a prompt left an audit entry
+    first, and each case's stored state is what the pure state machine says."""
+    S = CaseState
+    rng = random.Random(20260302)
+    cases = [await world.open_case(n) for n in (1, 2, 3)]
+    model = dict.fromkeys(cases, S.NEW)
+    staff = {"mod": MOD, "coord": COORD}
+    for _step in range(150):
+        who = rng.choice([MOD, MOD, COORD, BOB, WORKER])
+        case_id = rng.choice(cases)
+        c = str(case_id)
+        choice = rng.choice(["show", "list", "note", "state", "close", "reopen", "refer"])
+        before = len(await world.app.db.fetch("SELECT seq FROM audit_event"))
+        if choice == "show":
+            reply = await world.run(who, "case show", case=c)
+        elif choice == "list":
+            reply = await world.run(who, "case list")
+        elif choice == "note":
+            reply = await world.run(who, "case note", case=c, text="n")
+        elif choice == "state":
+            target = rng.choice(["triaged", "in_progress", "referred"])
+            reply = await world.run(who, "case state", case=c, state=target)
+            if who.user_id in staff:
+                with contextlib.suppress(TransitionError):
+                    model[case_id] = move(model[case_id], S(target))
+        else:
+            name, arg = {
+                "close": ("case close", {"outcome": "o"}),
+                "reopen": ("case reopen", {"reason": "r"}),
+                "refer": ("case action", {"kind": "referral", "reason": "r", "partner": "P"}),
+            }[choice]
+            reply = await world.run(who, name, case=c, **arg)
+            if reply.kind is ReplyKind.CONFIRM:
+                reply = await world.confirm(who, reply)
+                if choice == "close":
+                    model[case_id] = move(model[case_id], S.CLOSED)
+                elif choice == "reopen":
+                    model[case_id] = reopened(model[case_id])
+        after = len(await world.app.db.fetch("SELECT seq FROM audit_event"))
+        assert reply.kind is not ReplyKind.CONFIRM
+        assert after > before, (choice, who.user_id, reply.text)
+        for cid, state in model.items():
+            assert (await world.service.repo.get(cid)).state is state
+    # The walk did reach the interesting places.
+    events = {e.kind for cid in cases for e in await world.service.repo.events(cid)}
+    assert {"state", "reopen"} <= events

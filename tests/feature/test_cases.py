@@ -262,7 +262,8 @@ async def test_states_follow_the_machine_and_closing_needs_confirmation(world: W
     )
     await world.run(MOD, "case state", case=c, state="in_progress")
     prompt = await world.run(MOD, "case close", case=c, outcome="Resolved with the family.")
-    assert prompt.kind is ReplyKind.CONFIRM and "Resolved with the family." in prompt.text
+    assert prompt.kind is ReplyKind.CONFIRM and f"Close case #{case_id}?" in prompt.text
+    assert "Resolved with the family." not in prompt.text  # prompts stay in the room (Matrix)
     assert (await world.service.repo.get(case_id)).state is CaseState.IN_PROGRESS
     world.clock.advance(timedelta(minutes=5))
     done = await world.confirm(MOD, prompt)
@@ -315,7 +316,8 @@ async def test_timeout_needs_a_reason_and_a_confirmed_decision(world: World):
     prompt = await world.run(
         MOD, "case action", case=c, kind="timeout", reason="threats", duration="1h"
     )
-    assert prompt.kind is ReplyKind.CONFIRM and "threats" in prompt.text
+    assert prompt.kind is ReplyKind.CONFIRM and "“timeout” on case" in prompt.text
+    assert "threats" not in prompt.text  # the reason is not echoed where others may read it
     cancel = prompt.buttons[1].action.split(":")[1]
     await world.run(MOD, "cancel", code=cancel)
     assert world.planned == [] and await world.service.repo.actions(case_id) == []

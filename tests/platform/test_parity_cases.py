@@ -57,7 +57,8 @@ async def test_a_case_from_concern_to_confirmed_timeout(driver):
     prompt = await driver.run(
         moderator, "case action", case=case_id, kind="timeout", reason="threats", duration="1h"
     )
-    assert "threats" in prompt.text and not await driver.is_muted(member)
+    assert f"“timeout” on case #{case_id}?" in prompt.text and "threats" not in prompt.text
+    assert not await driver.is_muted(member)
     done = await driver.press(moderator, prompt, "confirm")
     assert done.text == f"Case #{case_id}: timeout — done. It is recorded on the case."
     await eventually(lambda: driver.is_muted(member))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.capabilities import Role
+from tests.support.cases_driving import press_discreet, run_discreet
 from tests.support.cases_fakes import FakeSafety
 from tests.support.waiting import eventually
 
@@ -43,27 +44,38 @@ async def test_a_case_from_concern_to_confirmed_timeout(driver):
 
     # A member (here the subject) and a youth worker never see a case (a mute comes later).
     for who in (member, worker):
-        refused = await driver.run(who, "case show", case=case_id)
+        refused = await run_discreet(driver, who, "case show", case=case_id)
         assert refused.text.startswith("You are not allowed")
         assert "a message the detector flagged" not in refused.text
 
-    noted = await driver.run(moderator, "case note", case=case_id, text="Talked with the worker")
+    typed: list = []
+    noted = await run_discreet(
+        driver, moderator, "case note", typed, case=case_id, text="Talked with the worker"
+    )
     assert noted.private and noted.text == f"Note 1 added to case #{case_id}."
-    assigned = await driver.run(moderator, "case assign", case=case_id, member=moderator)
+    for line in typed:  # Matrix: the typed command (with the note) leaves the lobby at once
+        await driver.wait_message_removed(worker, line)
+    assigned = await run_discreet(driver, moderator, "case assign", case=case_id, member=moderator)
     assert assigned.text.startswith(f"Case #{case_id} is now assigned to")
-    triaged = await driver.run(moderator, "case state", case=case_id, state="triaged")
+    triaged = await run_discreet(driver, moderator, "case state", case=case_id, state="triaged")
     assert triaged.text == f"Case #{case_id} is now triaged."
 
-    prompt = await driver.run(
-        moderator, "case action", case=case_id, kind="timeout", reason="threats", duration="1h"
+    prompt = await run_discreet(
+        driver,
+        moderator,
+        "case action",
+        case=case_id,
+        kind="timeout",
+        reason="threats",
+        duration="1h",
     )
     assert f"“timeout” on case #{case_id}?" in prompt.text and "threats" not in prompt.text
     assert not await driver.is_muted(member)
-    done = await driver.press(moderator, prompt, "confirm")
+    done = await press_discreet(driver, moderator, prompt, "confirm")
     assert done.text == f"Case #{case_id}: timeout — done. It is recorded on the case."
     await eventually(lambda: driver.is_muted(member))
 
-    shown = await driver.run(moderator, "case show", case=case_id)
+    shown = await run_discreet(driver, moderator, "case show", case=case_id)
     assert shown.private
     mention = driver.adapter.mention(driver.person(moderator))
     for expected in (

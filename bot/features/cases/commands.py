@@ -1,4 +1,9 @@
-"""Declarations of the `case` commands; every answer is private to the moderator."""
+"""Declarations of the `case` commands.
+
+Every case command is private and discreet: its answers, prompts and errors go only to the
+person who asked, and on Matrix the typed command line is removed from a shared room at
+once, so no note, reason or case detail stays where members can read it.
+"""
 
 from __future__ import annotations
 
@@ -92,13 +97,16 @@ def declare(service: CaseService) -> list[Command]:
 
     read, change = Capability.VIEW_CASES, Capability.MODERATE
     return [
-        Command("show", show, group=GROUP, params=(CASE,), capability=read, private=True),
+        Command(
+            "show", show, group=GROUP, params=(CASE,), capability=read, private=True, discreet=True
+        ),
         Command(
             "list",
             list_,
             group=GROUP,
             capability=read,
             private=True,
+            discreet=True,
             params=(
                 Param(
                     "state",
@@ -116,6 +124,7 @@ def declare(service: CaseService) -> list[Command]:
             group=GROUP,
             capability=change,
             private=True,
+            discreet=True,
             params=(CASE, Param("text", ParamType.TEXT, max_length=2000)),
         ),
         Command(
@@ -124,6 +133,7 @@ def declare(service: CaseService) -> list[Command]:
             group=GROUP,
             capability=change,
             private=True,
+            discreet=True,
             params=(CASE, Param("member", ParamType.MEMBER)),
         ),
         Command(
@@ -132,6 +142,7 @@ def declare(service: CaseService) -> list[Command]:
             group=GROUP,
             capability=change,
             private=True,
+            discreet=True,
             params=(
                 CASE,
                 Param("state", ParamType.CHOICE, choices=tuple(s.value for s in SETTABLE)),
@@ -143,6 +154,7 @@ def declare(service: CaseService) -> list[Command]:
             group=GROUP,
             capability=change,
             private=True,
+            discreet=True,
             params=(CASE, Param("outcome", ParamType.TEXT, max_length=1000)),
             check=check_close,
             confirm_key="case.close.confirm",
@@ -153,6 +165,7 @@ def declare(service: CaseService) -> list[Command]:
             group=GROUP,
             capability=change,
             private=True,
+            discreet=True,
             params=(CASE, Param("reason", ParamType.TEXT, max_length=1000)),
             check=check_reopen,
             confirm_key="case.reopen.confirm",
@@ -163,6 +176,7 @@ def declare(service: CaseService) -> list[Command]:
             group=GROUP,
             capability=change,
             private=True,
+            discreet=True,
             params=(CASE, Param("concern", ParamType.INTEGER, min_value=1)),
         ),
         Command(
@@ -171,6 +185,7 @@ def declare(service: CaseService) -> list[Command]:
             group=GROUP,
             capability=change,
             private=True,
+            discreet=True,
             params=(
                 CASE,
                 Param("kind", ParamType.CHOICE, choices=KINDS),

@@ -522,6 +522,8 @@ def test_only_the_confirmed_command_takes_consequential_actions(world: World):
     action = world.app.registry.get("case action")
     assert action is not None and action.confirm_key == "case.action.confirm"
     assert action.capability is Capability.MODERATE
+    commands = world.app.registry.in_group("case")
+    assert len(commands) == 9 and all(c.private and c.discreet for c in commands)
 
 
 async def test_random_sessions_audit_every_answer_and_follow_the_state_machine(world: World):

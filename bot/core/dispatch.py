@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta, tzinfo
 from typing import Any
@@ -33,6 +33,13 @@ from bot.core.replies import Button, ButtonStyle, Reply, ReplyKind
 log = logging.getLogger(__name__)
 
 CONFIRMATION_TTL = timedelta(minutes=10)
+
+PermissionRefused = Callable[["Context", Mapping[str, Any]], Awaitable[None]]
+"""Told when the dispatcher refuses a command for lack of capability (gets the raw args).
+
+Such a refusal never reaches the feature, so a feature that must audit every refused
+access to its data (case files) registers one of these on `Dispatcher.on_permission_refused`.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,7 @@ class Dispatcher:
         self.clock = clock
         self.default_locale = default_locale
         self.timezone = timezone
+        self.on_permission_refused: list[PermissionRefused] = []
 
     # -- people and language -------------------------------------------------------------
 
@@ -116,6 +124,7 @@ class Dispatcher:
         )
         try:
             if not actor.can(command.capability):
+                await self._permission_refused(ctx, invocation.args)
                 raise UserError("error.no_permission", capability=command.capability.value)
             args = self.convert_args(command, invocation.args, ctx)
             if command.check is not None:
@@ -189,6 +198,13 @@ class Dispatcher:
             return self.error_reply(translator, error, platform, command)
         return self.error_reply(translator, error)
 
+    async def _permission_refused(self, ctx: Context, args: Mapping[str, Any]) -> None:
+        for observer in self.on_permission_refused:
+            try:
+                await observer(ctx, args)
+            except Exception:
+                log.exception("permission-refusal observer failed for %s", ctx.command.key)
+
     # -- confirmations -------------------------------------------------------------------
 
     async def _ask_confirmation(self, ctx: Context, args: dict[str, Any]) -> Reply:
@@ -231,6 +247,7 @@ class Dispatcher:
         inner = replace(ctx, command=command)
         args = {k: decode_arg(v) for k, v in pending.args.items()}
         if not ctx.actor.can(command.capability):
+            await self._permission_refused(inner, args)
             raise UserError("error.no_permission", capability=command.capability.value)
         if command.check is not None:
             await command.check(inner, **args)

@@ -275,3 +275,20 @@ async def test_texts_follow_the_persons_language(app: Haven) -> None:
     await run(app, BOB, MEMBER, "language", language="fr")
     reply = await run(app, BOB, MEMBER, "room list")
     assert reply.text == "Aucun salon de discussion n'est ouvert."
+
+
+async def test_auto_close_survives_a_restart(app: Haven, tmp_path: Path) -> None:
+    room_id, room = await open_room(app, duration="1h")
+    await app.close()
+    later = MovableClock(T0 + timedelta(hours=3))
+    settings = Settings(database=DatabaseSettings(path=tmp_path / "h.db"))
+    again = Haven(settings, clock=later)
+    await again.open()
+    again.adapters.append(RoomsPlatform())  # type: ignore[arg-type]
+    try:
+        assert await again.scheduler.run_due() == 1
+        assert platform(again).space_admin.archived == [room.room_id]
+        stored = await again.services["rooms"].repo.get(room_id)
+        assert stored.closed_at == later.now()
+    finally:
+        await again.close()

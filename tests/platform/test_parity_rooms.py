@@ -47,6 +47,11 @@ async def test_a_discussion_room_from_open_to_close(driver):
     await message_gone(driver, bob, from_lobby)
     await bot_post(driver, bob, room, "And from the lobby?")
 
+    # Accepting by command from elsewhere works too (answered privately).
+    answer = await driver.run(bob, "room accept", room=number)
+    assert answer.private
+    assert await say(driver, bob, room, "now I can talk") is not None
+
     listed = await driver.run(bob, "room list")
     assert f"#{number} Online hate" in listed.text
 

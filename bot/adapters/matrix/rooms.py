@@ -104,10 +104,18 @@ class MatrixPublicRooms:
         return RoomRef("matrix", created.room_id, name)
 
     async def set_can_write(self, room: RoomRef, person: PersonRef, allowed: bool) -> None:
-        """Raise the person to WRITE_LEVEL in this room (or back to the default)."""
+        """Raise the person to WRITE_LEVEL in this room (or back to the default).
+
+        An allowed person is also invited, so someone who accepted from the lobby (or the
+        facilitator) finds the room; the server refuses the invite of a member already
+        there, which is fine.
+        """
+        client = self.adapter.client
         await set_user_level(
-            self.adapter.client, room.room_id, person.user_id, WRITE_LEVEL if allowed else None
+            client, room.room_id, person.user_id, WRITE_LEVEL if allowed else None
         )
+        if allowed:
+            await client.room_invite(room.room_id, person.user_id)
 
     async def set_slow_mode(self, room: RoomRef, seconds: int) -> bool:
         """Matrix has no slow mode: Haven enforces it."""

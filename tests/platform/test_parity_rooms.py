@@ -94,3 +94,70 @@ async def test_a_room_closes_itself_after_its_duration(driver):
     assert ran >= 1
     await bot_post(driver, alice, room, "is closed")
     assert await say(driver, alice, room, "too late?") is None
+
+
+async def test_discord_room_sits_beside_the_discussion_channel_with_overwrites(
+    discord_emulator, discord_harness, tmp_path
+):
+    from pydantic import SecretStr
+
+    from bot.app import Haven
+    from bot.settings import DatabaseSettings, DiscordSettings, Secrets, Settings
+
+    emu = discord_emulator
+    guild = emu.create_guild("Rooms")
+    lobby = emu.create_channel(guild, "lobby")
+    category = emu.create_channel(guild, "Talk", type=4)
+    discussion = emu.create_channel(guild, "discussion", parent=category)
+    worker_role = emu.create_role(guild, "worker")["id"]
+    worker, alice = emu.create_user("worker"), emu.create_user("alice")
+    emu.add_member(guild, worker, roles=[worker_role])
+    emu.add_member(guild, alice)
+    settings = Settings(
+        database=DatabaseSettings(path=tmp_path / "h.db"),
+        discord=DiscordSettings(
+            enabled=True,
+            guild_ids=[int(guild["id"])],
+            roles={Role.YOUTH_WORKER: [int(worker_role)]},
+            channels={"discussion": int(discussion["id"])},
+            api_base_url=emu.api_base,
+            gateway_url=emu.gateway_url,
+            guild_ready_timeout=0.2,
+        ),
+    )
+    app = Haven(settings, Secrets(discord_token=SecretStr(emu.bot_token)))
+    await app.start()
+    try:
+        handle = await emu.invoke_slash(worker, lobby, "room open", {"topic": "Online hate"})
+        await handle.wait_final(timeout=10)
+        stored = await app.services["rooms"].repo.get(1)
+        channel = emu.channel(stored.platform_room_id)
+        assert channel["parent_id"] == category["id"] and channel["name"] == "online-hate"
+        send = 1 << 11
+
+        def overwrite(target: str) -> dict | None:
+            found = emu.channel(channel["id"])["permission_overwrites"]
+            return next((o for o in found if o["id"] == target), None)
+
+        assert int(overwrite(guild["id"])["deny"]) & send
+        assert int(overwrite(worker["id"])["allow"]) & send
+        assert overwrite(alice["id"]) is None
+        click = await emu.invoke_slash(alice, lobby, "room accept", {"room": 1})
+        await click.wait_final(timeout=10)
+        assert int(overwrite(alice["id"])["allow"]) & send
+        slow = await emu.invoke_slash(worker, lobby, "room slowmode", {"seconds": 60, "room": 1})
+        await slow.wait_final(timeout=10)
+        assert emu.channel(channel["id"])["rate_limit_per_user"] == 60
+        closing = await emu.invoke_slash(worker, lobby, "room close", {"room": 1})
+        prompt = (await closing.wait_final(timeout=10)).message
+        confirm = next(
+            item["custom_id"]
+            for row in prompt["components"]
+            for item in row["components"]
+            if item["custom_id"].startswith("haven:confirm:")
+        )
+        await (await emu.click_button(worker, prompt, confirm)).wait_response(timeout=10)
+        await emu.wait_until(lambda: overwrite(alice["id"]) is None)
+        assert overwrite(worker["id"]) is None and int(overwrite(guild["id"])["deny"]) & send
+    finally:
+        await app.close()

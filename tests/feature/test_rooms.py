@@ -292,3 +292,12 @@ async def test_auto_close_survives_a_restart(app: Haven, tmp_path: Path) -> None
         assert stored.closed_at == later.now()
     finally:
         await again.close()
+
+
+def test_discord_channel_names_from_topics() -> None:
+    from bot.adapters.discord.rooms import channel_name
+
+    assert channel_name("Online hate") == "online-hate"
+    assert channel_name("Wat vind jij? École & geloof!") == "wat-vind-jij-école-geloof"
+    assert channel_name("???") == "discussion"
+    assert len(channel_name("x" * 300)) == 100

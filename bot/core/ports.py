@@ -141,3 +141,26 @@ class SpaceAdmin(Protocol):
     async def close_room(self, room: RoomRef, reason: str) -> None:
         """Close a room for good (retention): Discord deletes it, Matrix empties it."""
         ...
+
+    async def open_public_room(
+        self, name: str, topic: str, parent: RoomRef | None = None
+    ) -> RoomRef:
+        """A room every member of the space sees, where nobody may write until allowed.
+
+        Discord: a text channel (beside `parent`, in its category) whose @everyone
+        overwrite denies sending. Matrix: a space child room whose power levels put
+        sending above the members' level.
+        """
+        ...
+
+    async def set_can_write(self, room: RoomRef, person: PersonRef, allowed: bool) -> None:
+        """Let `person` write in a room opened by `open_public_room` (or stop them)."""
+        ...
+
+    async def set_slow_mode(self, room: RoomRef, seconds: int) -> bool:
+        """Apply slow mode; True when the platform enforces it, False when Haven must."""
+        ...
+
+    async def archive_room(self, room: RoomRef, reason: str) -> None:
+        """Nobody can write any more; the history stays readable."""
+        ...

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.adapters.discord.rooms import DiscordPublicRooms
 from bot.core.context import MessageRef, PersonRef, RoomRef
 from bot.core.errors import HavenError
 
@@ -58,7 +59,7 @@ class DiscordModeration:
         await member.kick(reason=reason)
 
 
-class DiscordSpaceAdmin:
+class DiscordSpaceAdmin(DiscordPublicRooms):
     """Private threads and role changes through discord.py."""
 
     def __init__(self, adapter: DiscordAdapter) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import nio
 
+from bot.adapters.matrix.rooms import MatrixPublicRooms
 from bot.core.context import MessageRef, PersonRef, RoomRef
 from bot.core.errors import HavenError
 from bot.storage.timestamps import from_text, to_text
@@ -87,7 +88,7 @@ class MatrixModeration:
                 )
 
 
-class MatrixSpaceAdmin:
+class MatrixSpaceAdmin(MatrixPublicRooms):
     """Invite-only rooms and power-level roles through matrix-nio."""
 
     def __init__(self, adapter: MatrixAdapter) -> None:

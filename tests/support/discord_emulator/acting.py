@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -39,6 +40,20 @@ class UserActionsMixin(EmulatorBase):
         )
         if self.state.channel_permissions(channel["id"], user_id) & needed != needed:
             raise PermissionError(f"user {user_id} cannot send in channel {channel['id']}")
+        self._check_slowmode(user_id, channel)
+
+    def _check_slowmode(self, user_id: str, channel: Json) -> None:
+        """``rate_limit_per_user``: one message per interval, unless the user manages them."""
+        seconds = int(channel.get("rate_limit_per_user") or 0)
+        exempt = perm.MANAGE_MESSAGES | perm.MANAGE_CHANNELS
+        if seconds <= 0 or self.state.channel_permissions(channel["id"], user_id) & exempt:
+            return
+        sent: dict[tuple[str, str], float] = self.__dict__.setdefault("_slowmode_sent", {})
+        now = time.monotonic()
+        last = sent.get((channel["id"], user_id))
+        if last is not None and now - last < seconds:
+            raise PermissionError(f"user {user_id} is in slow mode in channel {channel['id']}")
+        sent[(channel["id"], user_id)] = now
 
     async def send_message(
         self,

@@ -1,7 +1,7 @@
 """`haven demo`: a scripted walk-through on the embedded server with simulated members.
 
 It prints a transcript of what the members type and what Haven answers. Each feature
-adds its scenes to `SCENES`; a scene gets the `DemoStage` and plays its part.
+adds its scenes to `scenes()`; a scene gets the `DemoStage` and plays its part.
 """
 
 from __future__ import annotations
@@ -171,7 +171,11 @@ async def scene_tournament(stage: DemoStage) -> None:
     await stage.announcements("Worker")
 
 
-SCENES: list[Scene] = [scene_welcome, scene_tournament]
+def scenes() -> list[Scene]:
+    """Every scene in play order (feature scenes live in their own `demo_*` modules)."""
+    from bot.embedded.demo_rooms import scene_discussion_room
+
+    return [scene_welcome, scene_tournament, scene_discussion_room]
 
 
 async def _demo(data_dir: Path) -> int:
@@ -187,7 +191,7 @@ async def _demo(data_dir: Path) -> int:
             Haven demo on {setup.server.base_url} — simulated members, real homeserver.
             Transcript:""")
         )
-        for scene in SCENES:
+        for scene in scenes():
             await scene(stage)
         stage.say("\nThe demo ran to the end.")
     finally:

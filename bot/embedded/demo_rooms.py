@@ -1,4 +1,4 @@
-"""The discussion-room scene of `haven demo` (the lead adds it to `demo.SCENES`)."""
+"""The discussion-room scene of `haven demo` (played by `demo.scenes()`)."""
 
 from __future__ import annotations
 

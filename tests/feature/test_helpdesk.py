@@ -364,3 +364,11 @@ async def test_purge_closes_old_rooms_and_deletes_them(desk: Desk) -> None:
     counts = await retention.purge(desk.clock.now() + timedelta(days=200))
     assert counts["help_request"] == 1 and desk.platform.space_admin.closed == [room]
     assert await desk.service.repo.get(1) is None and await desk.service.repo.get(2) is not None
+
+
+async def test_a_first_word_naming_a_topic_is_the_topic(desk: Desk) -> None:
+    await desk.run(ANN, "helpme", message="school they laugh at me")
+    await desk.run(BO, "helpme", message="Is anyone there?")
+    first, second = await desk.service.repo.get(1), await desk.service.repo.get(2)
+    assert (first.topic, first.first_message) == ("school", "they laugh at me")
+    assert (second.topic, second.first_message) == ("other", "Is anyone there?")

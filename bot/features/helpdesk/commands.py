@@ -23,7 +23,13 @@ def declare(
 ) -> list[Command]:
     """Every help-desk and outreach command."""
 
-    async def helpme(ctx: Context, topic: str | None, message: str | None) -> Reply:
+    async def helpme(ctx: Context, message: str | None, topic: str | None) -> Reply:
+        # `!helpme family things are hard` works as well as `--topic family`: a first
+        # word that names a topic is taken as the topic, the rest as the message.
+        if topic is None and message:
+            first, _, rest = message.strip().partition(" ")
+            if first.lower() in TOPICS:
+                topic, message = first.lower(), rest
         return await helpdesk.ask(ctx, topic, message)
 
     async def resources(ctx: Context, topic: str | None) -> Reply:
@@ -89,7 +95,10 @@ def declare(
         Command(
             "helpme",
             helpme,
-            params=(TOPIC, Param("message", ParamType.TEXT, required=False, max_length=1000)),
+            params=(
+                Param("message", ParamType.TEXT, required=False, max_length=1000),
+                Param("topic", ParamType.CHOICE, required=False, choices=TOPICS, option=True),
+            ),
             private=True,
         ),
         Command("resources", resources, params=(TOPIC,)),

@@ -1,0 +1,27 @@
+"""Help-desk helpers for parity scenarios: writing in a private room, who is in it.
+
+Kept apart from tests/support/drivers.py (additive, feature-owned).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.waiting import eventually
+
+
+async def write_in_room(driver: Any, who: Any, room_id: str, text: str) -> str:
+    """`who` writes `text` in a private room they were invited to; returns the message id."""
+    if driver.platform == "matrix":
+        await eventually(lambda: room_id in who.client.rooms, timeout=10)  # auto-joined
+        return await who.send(room_id, text)
+    message = await driver.emulator.send_message(who, driver.emulator.channel(room_id), text)
+    return str(message["id"])
+
+
+async def in_room(driver: Any, who: Any, room_id: str) -> bool:
+    """True when `who` is in (or invited to) the private room."""
+    if driver.platform == "matrix":
+        return room_id in who.invites or room_id in who.client.rooms
+    members = driver.emulator.state.thread_members.get(room_id, {})
+    return str(who["id"]) in members

@@ -16,7 +16,7 @@ import pytest
 
 from bot.core.capabilities import Role
 from bot.features.helpdesk.model import Status
-from tests.support.helpdesk_drivers import in_room, write_in_room
+from tests.support.helpdesk_drivers import answer_containing, in_room, write_in_room
 from tests.support.helpdesk_fakes import FakeRoster
 from tests.support.waiting import eventually
 
@@ -91,3 +91,27 @@ async def test_a_queued_request_survives_a_restart(driver):
     assert f"You took help request #{number}" in claimed.text
     request = await driver.app.services["helpdesk"].repo.get(number)
     await eventually(lambda: in_room(driver, ann, request.room_id), timeout=10)
+
+
+async def test_handover_invites_the_next_worker_and_passes_the_note_privately(driver):
+    ann = await driver.member("ann")
+    sam = await driver.member("sam", Role.YOUTH_WORKER)
+    kim = await driver.member("kim", Role.YOUTH_WORKER)
+    number = request_number((await driver.run(ann, "helpme", message="hello?")).text)
+    await answer_containing(driver, sam, "helpdesk claim", "You took", request=number)
+    room = (await driver.app.services["helpdesk"].repo.get(number)).room_id
+    await eventually(lambda: in_room(driver, sam, room), timeout=10)
+    await answer_containing(
+        driver, sam, "helpdesk handover", "not on duty or available",
+        request=number, member=kim, note="she is shy",
+    )  # fmt: skip
+    assert not await in_room(driver, kim, room)
+    await answer_containing(driver, kim, "outreach available", "as available")
+    await answer_containing(
+        driver, sam, "helpdesk handover", "note was sent to them privately",
+        request=number, member=kim, note="she is shy",
+    )  # fmt: skip
+    await eventually(lambda: in_room(driver, kim, room), timeout=10)
+    note = await driver.wait_posted(kim, "she is shy")
+    assert f"#{number}" in note
+    await driver.wait_posted(ann, "takes over from here")

@@ -25,3 +25,15 @@ async def in_room(driver: Any, who: Any, room_id: str) -> bool:
         return room_id in who.invites or room_id in who.client.rooms
     members = driver.emulator.state.thread_members.get(room_id, {})
     return str(who["id"]) in members
+
+
+async def answer_containing(driver: Any, who: Any, command: str, needle: str, **args: Any) -> str:
+    """Run a command whose private answer contains `needle`, and return that answer.
+
+    On Matrix, the driver takes the first unseen bot message outside the lobby as the
+    private answer; a help room's welcome can arrive first, so look for `needle`.
+    """
+    answer = await driver.run(who, command, **args)
+    if needle in answer.text:
+        return answer.text
+    return await driver.wait_posted(who, needle)

@@ -31,8 +31,16 @@ async def answer_containing(driver: Any, who: Any, command: str, needle: str, **
     """Run a command whose private answer contains `needle`, and return that answer.
 
     On Matrix, the driver takes the first unseen bot message outside the lobby as the
-    private answer; a help room's welcome can arrive first, so look for `needle`.
+    private answer; a help room's welcome can arrive first, so look for `needle`. A
+    discreet command's line vanishes and its answer goes to the direct room.
     """
+    declared = driver.app.registry.get(command)
+    if driver.platform == "matrix" and declared is not None and declared.discreet:
+        # The typed line is redacted and the answer goes to the direct room.
+        from tests.support.drivers import _matrix_line
+
+        await who.send(driver.lobby, _matrix_line(driver.app, command, args))
+        return await driver.wait_posted(who, needle)
     answer = await driver.run(who, command, **args)
     if needle in answer.text:
         return answer.text

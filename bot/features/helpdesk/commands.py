@@ -100,6 +100,7 @@ def declare(
                 Param("topic", ParamType.CHOICE, required=False, choices=TOPICS, option=True),
             ),
             private=True,
+            discreet=True,  # what a young person asks must not stay in a shared room
         ),
         Command("resources", resources, params=(TOPIC,)),
         Command("queue", queue, group="helpdesk", capability=worker, private=True),
@@ -115,6 +116,7 @@ def declare(
                 Param("note", ParamType.TEXT, max_length=1000),
             ),
             private=True,
+            discreet=True,
         ),
         Command(
             "close",
@@ -144,6 +146,7 @@ def declare(
                 ),
             ),
             private=True,
+            discreet=True,
         ),
         Command(
             "checkin",
@@ -152,11 +155,12 @@ def declare(
             capability=worker,
             params=(Param("member", ParamType.MEMBER),),
             private=True,
+            discreet=True,
         ),
         Command("accept", accept, group="outreach", params=(checkin_param,), hidden=True),
         Command("decline", decline, group="outreach", params=(checkin_param,), hidden=True),
-        Command("optout", optout, group="outreach", private=True),
-        Command("optin", optin, group="outreach", private=True),
+        Command("optout", optout, group="outreach", private=True, discreet=True),
+        Command("optin", optin, group="outreach", private=True, discreet=True),
         Command("available", available, group="outreach", capability=worker, private=True),
         Command("unavailable", unavailable, group="outreach", capability=worker, private=True),
         Command("who", who, group="outreach"),

@@ -2,36 +2,18 @@
 worker who comes on duty, both in the private room, what the member writes is stored,
 closed; and the queue survives a restart.
 
-The rota lands on another branch; until then a stand-in roster puts the worker on duty
-(the real `oncall start` command replaces `roster.start`). Requests are found by their
-number in the member's answer: on Matrix, a fresh database on the shared test account
-may see earlier tests' commands again (noted in the report).
+The worker comes on duty with the rota's real `oncall start`. Requests are found by the
+number in the member's answer.
 """
 
 from __future__ import annotations
 
 import re
 
-import pytest
-
 from bot.core.capabilities import Role
 from bot.features.helpdesk.model import Status
 from tests.support.helpdesk_drivers import answer_containing, in_room, write_in_room
-from tests.support.helpdesk_fakes import FakeRoster
 from tests.support.waiting import eventually
-
-ROSTER: dict[str, FakeRoster] = {}
-
-
-@pytest.fixture
-def haven_setup():
-    roster = FakeRoster()
-    ROSTER["current"] = roster
-
-    def setup(app) -> None:
-        app.services["rota"] = roster
-
-    return setup
 
 
 def request_number(text: str) -> int:
@@ -52,9 +34,9 @@ async def test_queued_request_goes_to_the_worker_who_comes_on_duty(driver):
 
     queue = await driver.run(sam, "helpdesk queue")  # Sam is known to Haven from here on
     assert f"#{number}" in queue.text
+    await answer_containing(driver, sam, "oncall start", "You are on duty")
     sam_ref = driver.person(sam)
     sam_id = (await driver.app.people.ensure_person(sam_ref.platform, sam_ref.user_id)).person_id
-    await ROSTER["current"].start(sam_id)
 
     request = await service.repo.get(number)
     assert request.status is Status.OPEN and request.worker_person_id == sam_id

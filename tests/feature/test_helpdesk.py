@@ -88,7 +88,9 @@ class Desk:
         return (await self.app.people.ensure_person(who.platform, who.user_id)).person_id
 
 
-async def open_desk(tmp_path: Path, *, at: datetime = OPEN_TIME, hours: str = HOURS) -> Desk:
+async def open_desk(
+    tmp_path: Path, *, at: datetime = OPEN_TIME, hours: str = HOURS, real_rota: bool = False
+) -> Desk:
     clock = MovableClock(at)
     settings = Settings(
         database=DatabaseSettings(path=tmp_path / "h.db"),
@@ -99,7 +101,8 @@ async def open_desk(tmp_path: Path, *, at: datetime = OPEN_TIME, hours: str = HO
     platform = HelpdeskPlatform()
     app.adapters.append(platform)  # type: ignore[arg-type]
     desk = Desk(app, platform, clock)
-    app.services["rota"] = desk.roster
+    if not real_rota:
+        app.services["rota"] = desk.roster
     await desk.service.started()
     return desk
 
@@ -372,3 +375,34 @@ async def test_a_first_word_naming_a_topic_is_the_topic(desk: Desk) -> None:
     first, second = await desk.service.repo.get(1), await desk.service.repo.get(2)
     assert (first.topic, first.first_message) == ("school", "they laugh at me")
     assert (second.topic, second.first_message) == ("other", "Is anyone there?")
+
+
+async def test_with_the_real_rota_oncall_start_hands_over_the_queue(tmp_path: Path) -> None:
+    desk = await open_desk(tmp_path, real_rota=True)
+    try:
+        await desk.run(ANN, "helpme", message="anyone?")
+        assert (await desk.service.repo.get(1)).status is Status.QUEUED
+        started = await desk.run(SAM, "oncall start", WORKER)
+        assert started.kind is ReplyKind.INFO, started.text
+        request = await desk.service.repo.get(1)
+        assert request.status is Status.OPEN and request.worker_person_id == await desk.person_id(
+            SAM
+        )
+        reply = await desk.run(BO, "helpme")  # Sam is on duty: straight to a room
+        assert "with you now" in reply.text
+        await desk.run(SAM, "oncall stop", WORKER)
+        assert "saved" in (await desk.run(KIM, "helpme")).text
+        assert (await desk.service.repo.get(3)).status is Status.QUEUED
+    finally:
+        await desk.app.close()
+
+
+async def test_a_failing_platform_leaves_the_request_queued(desk: Desk) -> None:
+    async def broken(*args, **kwargs):
+        raise RuntimeError("platform down")
+
+    desk.platform.space_admin.open_private_room = broken  # type: ignore[method-assign]
+    await desk.run(SAM, "outreach available", WORKER)
+    reply = await desk.run(ANN, "helpme", message="still there?")
+    assert reply.kind is ReplyKind.INFO and "#1 is saved" in reply.text
+    assert (await desk.service.repo.get(1)).status is Status.QUEUED

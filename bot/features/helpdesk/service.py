@@ -106,7 +106,12 @@ class HelpdeskService:
         for worker_id, worker_user in await self.candidates(ctx.room.platform, ctx.now):
             if worker_id == me.person_id:
                 continue
-            room = await self.hand_over_to(request, worker_id, worker_user, ctx.now, "system")
+            try:
+                room = await self.hand_over_to(request, worker_id, worker_user, ctx.now, "system")
+            except Exception:
+                # The request is saved either way: it waits in the queue instead.
+                log.exception("opening a help room for request %d failed", request_id)
+                break
             if room is not None:
                 return Reply(ctx.t("helpdesk.opened", id=request_id), private=True)
         return Reply(await self.queued_text(ctx.t, ctx.locale, request_id, ctx.now), private=True)
@@ -173,8 +178,8 @@ class HelpdeskService:
 
     def _parent(self, platform: Any, room: RoomRef) -> RoomRef:
         # Discord threads need a parent text channel: the configured help-desk channel,
-        # else where the member asked.
-        return platform.room_for("helpdesk") or room
+        # else the lobby, else where the member asked.
+        return platform.room_for("helpdesk") or platform.room_for("lobby") or room
 
     async def hand_over_to(
         self,
@@ -240,8 +245,11 @@ class HelpdeskService:
                 continue
             waiting = [r for r in await self.repo.queued(name) if r.person_id != person_id]
             for request in waiting[: self.settings.assign_on_shift_start - handed]:
-                if await self.hand_over_to(request, person_id, user_id, now, "system"):
-                    handed += 1
+                try:
+                    if await self.hand_over_to(request, person_id, user_id, now, "system"):
+                        handed += 1
+                except Exception:
+                    log.exception("handing request %d over failed", request.request_id)
             left = len(await self.repo.queued(name))
             if left:
                 t = (await self.messenger.translator_for(person_id)).gettext

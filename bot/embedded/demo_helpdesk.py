@@ -29,7 +29,8 @@ async def _write(stage: Any, name: str, room_id: str, text: str) -> None:
 
 
 async def scene_help_request(stage: Any) -> None:
-    """Ask a youth worker: queued while nobody is free, claimed, talked, closed."""
+    """Ask a youth worker: queued while nobody is on duty, handed over at shift start,
+    talked about in a private room, closed."""
     import asyncio
 
     stage.narrate("A young person looks for help and asks a youth worker, privately")
@@ -40,9 +41,9 @@ async def scene_help_request(stage: Any) -> None:
         stage, "Noor", "!helpme family Things are hard at home lately", "is saved"
     )
     request = int(re.search(r"#(\d+)", answer)[1])  # type: ignore[index]
-    stage.narrate("Nobody was on duty: the request waits in the queue, and a worker takes it")
+    stage.narrate("Nobody was on duty: the request waits until a youth worker comes on duty")
     await stage.command("Yusuf", "!helpdesk queue")
-    await stage.command("Yusuf", f"!helpdesk claim {request}")
+    await stage.command("Yusuf", "!oncall start")
     service = stage.app.services["helpdesk"]
     room = (await service.repo.get(request)).room_id
     await stage.announcements("Noor")

@@ -45,3 +45,28 @@ async def answer_containing(driver: Any, who: Any, command: str, needle: str, **
     if needle in answer.text:
         return answer.text
     return await driver.wait_posted(who, needle)
+
+
+async def private_offer(driver: Any, who: Any, needle: str) -> Any:
+    """The bot's direct message to `who` containing `needle`, as an Answer for `press`."""
+    from tests.support.drivers import Answer, _Posted
+
+    if driver.platform == "matrix":
+        bot = driver.space.bot.user_id
+        _, event = await who.wait_for(
+            lambda r, e: r != driver.lobby and e.get("sender") == bot and needle in body_of(e)
+        )
+        return Answer(body_of(event), True, (), event)
+    dm = driver.emulator.dm_channel(who)
+
+    def found() -> Any:
+        return next((m for m in driver.emulator.messages(dm) if needle in m["content"]), None)
+
+    await eventually(found, timeout=10)
+    message = found()
+    return Answer(message["content"], True, (), _Posted(message))
+
+
+def body_of(event: dict[str, Any]) -> str:
+    """A Matrix event's text body."""
+    return str(event.get("content", {}).get("body", ""))

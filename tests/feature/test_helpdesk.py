@@ -115,7 +115,7 @@ async def desk(tmp_path: Path):
 
 
 async def test_request_waits_in_queue_then_goes_to_the_worker_coming_on_duty(desk: Desk) -> None:
-    reply = await desk.run(ANN, "helpme", topic="family", message="Things are hard at home")
+    reply = await desk.run(ANN, "helpme", subject="family", message="Things are hard at home")
     assert reply.private and "#1 is saved" in reply.text and "queue" in reply.text
     assert "Awel" in reply.text or "Tele-Onthaal" in reply.text  # helplines meanwhile
     request = await desk.service.repo.get(1)
@@ -165,7 +165,7 @@ async def test_only_as_many_as_configured_are_handed_at_shift_start(desk: Desk) 
 
 
 async def test_claim_and_its_refusals(desk: Desk) -> None:
-    await desk.run(ANN, "helpme", topic="school")
+    await desk.run(ANN, "helpme", subject="school")
     unknown = await desk.run(SAM, "helpdesk claim", WORKER, request="9")
     assert unknown.kind is ReplyKind.ERROR and "no help request #9" in unknown.text
     own = await desk.run(ANN, "helpdesk claim", WORKER, request="1")
@@ -230,11 +230,11 @@ async def test_close_needs_confirmation_and_stops_the_transcript(desk: Desk) -> 
     await desk.run(ANN, "helpme")
     await desk.run(SAM, "helpdesk claim", WORKER, request="1")
     room = (await desk.service.repo.get(1)).room_id
-    bad = await desk.run(SAM, "helpdesk close", WORKER, request="1", outcome="fixed")
+    bad = await desk.run(SAM, "helpdesk close", WORKER, request="1", result="fixed")
     assert bad.kind is ReplyKind.ERROR and "Choose one of" in bad.text
-    other = await desk.run(KIM, "helpdesk close", WORKER, request="1", outcome="resolved")
+    other = await desk.run(KIM, "helpdesk close", WORKER, request="1", result="resolved")
     assert other.kind is ReplyKind.ERROR and "another youth worker" in other.text
-    prompt = await desk.run(SAM, "helpdesk close", WORKER, request="1", outcome="referred")
+    prompt = await desk.run(SAM, "helpdesk close", WORKER, request="1", result="referred")
     assert (await desk.service.repo.get(1)).status is Status.OPEN  # not before confirming
     done = await desk.confirm(SAM, prompt)
     assert "closed (referred to a service)" in done.text
@@ -243,7 +243,7 @@ async def test_close_needs_confirmation_and_stops_the_transcript(desk: Desk) -> 
     assert "closed this conversation" in desk.platform.texts_in(room)[-1]
     await desk.app.events.message(message_in(room, ANN, "one more thing", desk.clock.now(), 9))
     assert await desk.service.repo.transcript(1) == []
-    again = await desk.run(SAM, "helpdesk close", WORKER, request="1", outcome="resolved")
+    again = await desk.run(SAM, "helpdesk close", WORKER, request="1", result="resolved")
     assert again.kind is ReplyKind.ERROR and "already closed" in again.text
     assert (await desk.app.audit.for_object("help1"))[-1].detail == {"outcome": "referred"}
     # Asking again after a closed request is fine.
@@ -251,18 +251,18 @@ async def test_close_needs_confirmation_and_stops_the_transcript(desk: Desk) -> 
 
 
 async def test_escalation_needs_the_safety_pipeline(desk: Desk) -> None:
-    await desk.run(ANN, "helpme", topic="violence")
+    await desk.run(ANN, "helpme", subject="violence")
     await desk.run(SAM, "helpdesk claim", WORKER, request="1")
     room = (await desk.service.repo.get(1)).room_id
     await desk.app.events.message(message_in(room, ANN, "he hits me", desk.clock.now(), 1))
-    refused = await desk.run(SAM, "helpdesk escalate", WORKER, request="1", reason="Risk at home")
+    refused = await desk.run(SAM, "helpdesk escalate", WORKER, request="1", summary="Risk at home")
     assert refused.kind is ReplyKind.ERROR and "safety pipeline is not running" in refused.text
     assert (await desk.service.repo.get(1)).escalated_at is None
 
     safety = FakeSafety()
     desk.app.services["safety"] = safety
     done = await desk.run(
-        SAM, "helpdesk escalate", WORKER, request="1", reason="Risk at home", severity="urgent"
+        SAM, "helpdesk escalate", WORKER, request="1", summary="Risk at home", severity="urgent"
     )
     assert "waiting for a moderator" in done.text
     [call] = safety.raised
@@ -270,7 +270,7 @@ async def test_escalation_needs_the_safety_pipeline(desk: Desk) -> None:
     assert call["excerpt"] == "Risk at home" and call["severity"] == "urgent"
     assert call["raised_by"] == await desk.person_id(SAM) and call["link"] == f"https://x/{room}/1"
     assert (await desk.service.repo.get(1)).concern_ref == "1"
-    twice = await desk.run(SAM, "helpdesk escalate", WORKER, request="1", reason="again")
+    twice = await desk.run(SAM, "helpdesk escalate", WORKER, request="1", summary="again")
     assert twice.kind is ReplyKind.ERROR and len(safety.raised) == 1
     assert (await desk.app.audit.for_object("help1"))[-1].action == "helpdesk.escalate"
 
@@ -309,15 +309,15 @@ async def test_the_queue_survives_a_restart(tmp_path: Path) -> None:
 
 
 async def test_resources_by_topic_in_the_member_language(desk: Desk) -> None:
-    suicide = await desk.run(ANN, "resources", topic="suicide")
+    suicide = await desk.run(ANN, "resources", subject="suicide")
     assert "Zelfmoordlijn 1813" in suicide.text and "Centre de Prévention" in suicide.text
     await desk.run(BO, "language", language="fr")
-    french = await desk.run(BO, "resources", topic="suicide")
+    french = await desk.run(BO, "resources", subject="suicide")
     assert "Pensées suicidaires" in french.text
     assert french.text.index("0800 32 123") < french.text.index("Zelfmoordlijn")  # French first
     general = await desk.run(ANN, "resources")
     assert "Tele-Onthaal" in general.text and "Family and home" in general.text
-    bad = await desk.run(ANN, "resources", topic="aliens")
+    bad = await desk.run(ANN, "resources", subject="aliens")
     assert bad.kind is ReplyKind.ERROR
 
 
@@ -339,7 +339,7 @@ async def test_personal_data_export_and_erase_keeps_held_escalations(desk: Desk)
     assert "internal" not in repr(exported) and "worker's" not in repr(exported)
 
     desk.app.services["safety"] = FakeSafety()
-    await desk.run(KIM, "helpdesk escalate", WORKER, request="1", reason="worry")
+    await desk.run(KIM, "helpdesk escalate", WORKER, request="1", summary="worry")
     held: set[str] = {ann_id}
 
     async def hold() -> set[str]:
@@ -359,7 +359,7 @@ async def test_purge_closes_old_rooms_and_deletes_them(desk: Desk) -> None:
     await desk.run(SAM, "helpdesk claim", WORKER, request="1")
     room = (await desk.service.repo.get(1)).room_id
     await desk.confirm(SAM, await desk.run(SAM, "helpdesk close", WORKER, request="1",
-                                           outcome="resolved"))  # fmt: skip
+                                           result="resolved"))  # fmt: skip
     await desk.run(BO, "helpme")  # still queued: never purged by age
     retention = desk.app.services["retention"]
     counts = await retention.purge(desk.clock.now() + timedelta(days=100))

@@ -26,7 +26,7 @@ async def test_queued_request_goes_to_the_worker_who_comes_on_duty(driver):
     ann = await driver.member("ann")
     sam = await driver.member("sam", Role.YOUTH_WORKER)
     asked = await answer_containing(
-        driver, ann, "helpme", "is saved", topic="family", message="Things are hard at home"
+        driver, ann, "helpme", "is saved", subject="family", message="Things are hard at home"
     )
     number = request_number(asked)
     service = driver.app.services["helpdesk"]
@@ -53,7 +53,7 @@ async def test_queued_request_goes_to_the_worker_who_comes_on_duty(driver):
         return [(x.body, x.by_member) for x in lines] == [("My parents argue all the time", True)]
 
     await eventually(stored, timeout=10)
-    prompt = await driver.run(sam, "helpdesk close", request=number, outcome="resolved")
+    prompt = await driver.run(sam, "helpdesk close", request=number, result="resolved")
     done = await driver.press(sam, prompt, "confirm")
     assert "closed" in done.text
     assert (await service.repo.get(number)).status is Status.CLOSED

@@ -14,7 +14,7 @@ from bot.features.helpdesk.outreach import OutreachService
 from bot.features.helpdesk.service import HelpdeskService
 
 REQUEST = Param("request", ParamType.INTEGER, min_value=1)
-TOPIC = Param("topic", ParamType.CHOICE, required=False, choices=TOPICS)
+TOPIC = Param("subject", ParamType.CHOICE, required=False, choices=TOPICS)
 SEVERITIES = tuple(s.value for s in Severity)
 
 
@@ -23,27 +23,29 @@ def declare(
 ) -> list[Command]:
     """Every help-desk and outreach command."""
 
-    async def helpme(ctx: Context, message: str | None, topic: str | None) -> Reply:
-        # `!helpme family things are hard` works as well as `--topic family`: a first
+    async def helpme(ctx: Context, message: str | None, subject: str | None) -> Reply:
+        # `!helpme family things are hard` works as well as `--subject family`: a first
         # word that names a topic is taken as the topic, the rest as the message.
+        topic = subject
         if topic is None and message:
             first, _, rest = message.strip().partition(" ")
             if first.lower() in TOPICS:
                 topic, message = first.lower(), rest
         return await helpdesk.ask(ctx, topic, message)
 
-    async def resources(ctx: Context, topic: str | None) -> Reply:
+    async def resources(ctx: Context, subject: str | None) -> Reply:
+        topic = subject
         if topic is None:
             urgent = directory.helplines("crisis", ctx.locale)
             lines = [ctx.t("helpdesk.resources_urgent")]
             lines += [f"• {s.describe(ctx.locale)}" for s in urgent]
-            topics = ", ".join(ctx.t(f"choice.topic.{x}") for x in TOPICS)
+            topics = ", ".join(ctx.t(f"choice.subject.{x}") for x in TOPICS)
             lines.append(ctx.t("helpdesk.resources_topics", topics=topics))
             return Reply("\n".join(lines))
         found = directory.for_topic(topic, ctx.locale)
         if not found:
-            raise UserError("helpdesk.resources_none", topic=ctx.t(f"choice.topic.{topic}"))
-        lines = [ctx.t("helpdesk.resources_title", topic=ctx.t(f"choice.topic.{topic}"))]
+            raise UserError("helpdesk.resources_none", topic=ctx.t(f"choice.subject.{topic}"))
+        lines = [ctx.t("helpdesk.resources_title", topic=ctx.t(f"choice.subject.{topic}"))]
         lines += [f"• {s.describe(ctx.locale)}" for s in found]
         return Reply("\n".join(lines))
 
@@ -56,14 +58,14 @@ def declare(
     async def handover(ctx: Context, request: int, member: PersonRef, note: str) -> Reply:
         return await helpdesk.handover(ctx, request, member, note)
 
-    async def check_close(ctx: Context, request: int, outcome: str) -> None:
-        await helpdesk.check_close(ctx, request, outcome)
+    async def check_close(ctx: Context, request: int, result: str) -> None:
+        await helpdesk.check_close(ctx, request, result)
 
-    async def close(ctx: Context, request: int, outcome: str) -> Reply:
-        return await helpdesk.close(ctx, request, outcome)
+    async def close(ctx: Context, request: int, result: str) -> Reply:
+        return await helpdesk.close(ctx, request, result)
 
-    async def escalate(ctx: Context, request: int, reason: str, severity: str) -> Reply:
-        return await helpdesk.escalate(ctx, request, reason, severity)
+    async def escalate(ctx: Context, request: int, summary: str, severity: str) -> Reply:
+        return await helpdesk.escalate(ctx, request, summary, severity)
 
     async def checkin(ctx: Context, member: PersonRef) -> Reply:
         return await outreach.checkin(ctx, member)
@@ -97,7 +99,7 @@ def declare(
             helpme,
             params=(
                 Param("message", ParamType.TEXT, required=False, max_length=1000),
-                Param("topic", ParamType.CHOICE, required=False, choices=TOPICS, option=True),
+                Param("subject", ParamType.CHOICE, required=False, choices=TOPICS, option=True),
             ),
             private=True,
             discreet=True,  # what a young person asks must not stay in a shared room
@@ -123,7 +125,7 @@ def declare(
             close,
             group="helpdesk",
             capability=worker,
-            params=(REQUEST, Param("outcome", ParamType.CHOICE, choices=OUTCOMES)),
+            params=(REQUEST, Param("result", ParamType.CHOICE, choices=OUTCOMES)),
             check=check_close,
             confirm_key="helpdesk.close_confirm",
             private=True,
@@ -135,7 +137,7 @@ def declare(
             capability=worker,
             params=(
                 REQUEST,
-                Param("reason", ParamType.TEXT, max_length=500),
+                Param("summary", ParamType.TEXT, max_length=500),
                 Param(
                     "severity",
                     ParamType.CHOICE,

@@ -215,7 +215,7 @@ class HelpdeskService:
                 "helpdesk.room_welcome",
                 member=platform.mention(member),
                 worker=platform.mention(worker),
-                topic=t(f"choice.topic.{request.topic}"),
+                topic=t(f"choice.subject.{request.topic}"),
             )
         ]
         if request.first_message:
@@ -280,7 +280,7 @@ class HelpdeskService:
                 ctx.t(
                     "helpdesk.queue_line",
                     id=r.request_id,
-                    topic=ctx.t(f"choice.topic.{r.topic}"),
+                    topic=ctx.t(f"choice.subject.{r.topic}"),
                     since=when(r.created_at, ctx.locale, zone),
                     excerpt=excerpt or "—",
                 )
@@ -385,7 +385,7 @@ class HelpdeskService:
             )
         return Reply(
             ctx.t(
-                "helpdesk.closed_done", id=request_id, outcome=ctx.t(f"choice.outcome.{outcome}")
+                "helpdesk.closed_done", id=request_id, outcome=ctx.t(f"choice.result.{outcome}")
             ),
             private=True,
         )

@@ -349,6 +349,16 @@ async def test_personal_data_export_and_erase_keeps_held_escalations(desk: Desk)
     kept = await source.erase(ann_id, now)
     assert [k.args for k in kept] == [{"id": 1}] and await desk.service.repo.get(1) is not None
     held.clear()
+
+    concerns = {1}
+
+    class Cases:  # the concern (id 1) is part of an open case
+        async def held_concern_ids(self) -> set[int]:
+            return concerns
+
+    desk.app.services["cases"] = Cases()
+    assert len(await source.erase(ann_id, now)) == 1
+    concerns.clear()
     assert await source.erase(ann_id, now) == []
     assert await desk.service.repo.get(1) is None
     assert await desk.service.repo.transcript(1) == []

@@ -10,7 +10,7 @@ from bot.features.helpdesk.config import OfficeHours, load_helpdesk_settings
 from bot.features.helpdesk.directory import load_directory
 from bot.features.helpdesk.messenger import Messenger
 from bot.features.helpdesk.outreach import OutreachService
-from bot.features.helpdesk.privacy import HelpdeskData, HelpdeskPurge
+from bot.features.helpdesk.privacy import HelpdeskData, HelpdeskPurge, Holds
 from bot.features.helpdesk.repository import HelpdeskRepository, OutreachRepository
 from bot.features.helpdesk.service import HelpdeskService
 from bot.storage.retention import Retained
@@ -52,14 +52,15 @@ def setup(app: Haven) -> None:
     app.services["outreach"] = outreach
     app.events.on_message(helpdesk.observe)
     app.on_started.append(helpdesk.started)
+    holds = Holds(app.legal_holds, app.services)
     app.personal_data.append(
         HelpdeskData(
             repo,
             outreach_repo,
-            app.legal_holds,
+            holds,
             lambda platform, room: helpdesk.open_rooms.discard((platform, room)),
         )
     )
-    app.purge_hooks.append(HelpdeskPurge(repo, app.legal_holds, messenger))
+    app.purge_hooks.append(HelpdeskPurge(repo, holds, messenger))
     app.retained.append(Retained("outreach_checkin", "outreach", "sent_at"))
     app.retained.append(Retained("outreach_available", "outreach", "since"))

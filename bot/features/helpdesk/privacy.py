@@ -4,19 +4,20 @@ Export gives a member their own requests and what they themselves wrote in help 
 Youth workers' handover notes are internal working notes and are not exported (they are
 erased with the request); workers' own messages belong to the worker. Erasure keeps a
 request only while it was escalated to the safety pipeline *and* a legal hold (an open
-case, `app.legal_holds`) covers the person.
+case, `app.legal_holds`) covers the person, or its concern is part of an open case.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.context import RoomRef
 from bot.core.personal_data import KeptData, LegalHold
 from bot.features.helpdesk.messenger import Messenger
+from bot.features.helpdesk.model import HelpRequest
 from bot.features.helpdesk.repository import HelpdeskRepository, OutreachRepository
 from bot.storage.timestamps import to_text
 
@@ -33,6 +34,28 @@ async def held_people(holds: list[LegalHold]) -> set[str]:
     return held
 
 
+class Holds:
+    """Which escalated requests must be kept: their concern is in an open case
+    (`app.services["cases"].held_concern_ids`), or a legal hold covers the person."""
+
+    def __init__(self, holds: list[LegalHold], services: Mapping[str, Any]) -> None:
+        self.holds = holds
+        self.services = services
+
+    async def snapshot(self) -> Callable[[HelpRequest], bool]:
+        """A test for one request, from the holds as they are now."""
+        people = await held_people(self.holds)
+        cases = self.services.get("cases")
+        concerns = {str(c) for c in await cases.held_concern_ids()} if cases else set()
+
+        def held(request: HelpRequest) -> bool:
+            if request.escalated_at is None:
+                return False
+            return request.concern_ref in concerns or request.person_id in people
+
+        return held
+
+
 class HelpdeskData:
     """`PersonalDataSource` of the help desk and outreach."""
 
@@ -42,7 +65,7 @@ class HelpdeskData:
         self,
         repo: HelpdeskRepository,
         outreach: OutreachRepository,
-        holds: list[LegalHold],
+        holds: Holds,
         forget_room: Callable[[str, str], None],
     ) -> None:
         self.repo = repo
@@ -83,10 +106,10 @@ class HelpdeskData:
 
     async def erase(self, person_id: str, now: datetime) -> list[KeptData]:
         """Erase the person's requests (with transcripts) and outreach data, except holds."""
-        held = person_id in await held_people(self.holds)
+        held = await self.holds.snapshot()
         kept: list[KeptData] = []
         for r in await self.repo.of_person(person_id):
-            if held and r.escalated_at is not None:
+            if held(r):
                 kept.append(
                     KeptData(DATA_CLASS, "helpdesk.kept_what", "helpdesk.kept_why",
                              args={"id": r.request_id})
@@ -105,7 +128,7 @@ class HelpdeskPurge:
     def __init__(
         self,
         repo: HelpdeskRepository,
-        holds: list[LegalHold],
+        holds: Holds,
         messenger: Messenger,
     ) -> None:
         self.repo = repo
@@ -116,10 +139,10 @@ class HelpdeskPurge:
         self, now: datetime, keep_for: Callable[[str], timedelta]
     ) -> dict[str, int]:
         """Delete expired closed requests; close their rooms on the platform first."""
-        held = await held_people(self.holds)
+        held = await self.holds.snapshot()
         deleted = closed = 0
         for r in await self.repo.expired(now - keep_for(DATA_CLASS)):
-            if r.escalated_at is not None and r.person_id in held:
+            if held(r):
                 continue
             if r.room_id:
                 platform = self.messenger.running(r.platform)

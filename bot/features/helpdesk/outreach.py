@@ -64,7 +64,7 @@ class OutreachService:
     async def checkin(self, ctx: Context, member: PersonRef) -> Reply:
         """`outreach checkin`: offer a private conversation, with Accept / Decline."""
         member_id = await self.check_checkin(ctx, member)
-        parent = self.helpdesk._parent(ctx.platform, ctx.room)
+        parent = self.helpdesk.parent_room(ctx.platform, ctx.room)
         checkin_id = await self.repo.add_checkin(
             platform=ctx.room.platform,
             origin_room_id=parent.room_id,

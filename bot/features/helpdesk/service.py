@@ -94,7 +94,7 @@ class HelpdeskService:
             person_id=me.person_id,
             user_id=me.identity.user_id,
             display_name=me.identity.display_name,
-            origin_room_id=self._parent(ctx.platform, ctx.room).room_id,
+            origin_room_id=self.parent_room(ctx.platform, ctx.room).room_id,
             topic=topic or "other",
             first_message=(message or "").strip(),
             source="helpme",
@@ -176,7 +176,8 @@ class HelpdeskService:
 
     # -- handing a request to a worker ---------------------------------------------------
 
-    def _parent(self, platform: Any, room: RoomRef) -> RoomRef:
+    def parent_room(self, platform: Any, room: RoomRef) -> RoomRef:
+        """Where a private help thread hangs (Discord needs a parent text channel)."""
         # Discord threads need a parent text channel: the configured help-desk channel,
         # else the lobby, else where the member asked.
         return platform.room_for("helpdesk") or platform.room_for("lobby") or room

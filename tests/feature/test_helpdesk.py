@@ -192,6 +192,10 @@ async def test_transcript_of_the_help_room_only(desk: Desk) -> None:
         ("I feel left out at school", True),
         ("Tell me more?", False),
     ]
+    # A help room is not a screened room, whatever screens messages.
+    events = desk.app.events
+    assert await events.purpose_of(RoomRef("recording", room)) == "helpdesk"
+    assert await events.purpose_of(LOBBY) is None
 
 
 async def test_handover_to_an_available_worker_with_a_private_note(desk: Desk) -> None:
@@ -377,6 +381,7 @@ async def test_purge_closes_old_rooms_and_deletes_them(desk: Desk) -> None:
     counts = await retention.purge(desk.clock.now() + timedelta(days=200))
     assert counts["help_request"] == 1 and desk.platform.space_admin.closed == [room]
     assert await desk.service.repo.get(1) is None and await desk.service.repo.get(2) is not None
+    assert await desk.app.events.purpose_of(RoomRef("recording", room)) is None
 
 
 async def test_a_first_word_naming_a_topic_is_the_topic(desk: Desk) -> None:

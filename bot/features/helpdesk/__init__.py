@@ -51,6 +51,7 @@ def setup(app: Haven) -> None:
     app.services["helpdesk"] = helpdesk
     app.services["outreach"] = outreach
     app.events.on_message(helpdesk.observe)
+    app.events.resolve_purpose(helpdesk.purpose_of)
     app.on_started.append(helpdesk.started)
     holds = Holds(app.legal_holds, app.services)
     app.personal_data.append(
@@ -58,9 +59,9 @@ def setup(app: Haven) -> None:
             repo,
             outreach_repo,
             holds,
-            lambda platform, room: helpdesk.open_rooms.discard((platform, room)),
+            helpdesk.forget_room,
         )
     )
-    app.purge_hooks.append(HelpdeskPurge(repo, holds, messenger))
+    app.purge_hooks.append(HelpdeskPurge(repo, holds, messenger, helpdesk.forget_room))
     app.retained.append(Retained("outreach_checkin", "outreach", "sent_at"))
     app.retained.append(Retained("outreach_available", "outreach", "since"))

@@ -130,10 +130,12 @@ class HelpdeskPurge:
         repo: HelpdeskRepository,
         holds: Holds,
         messenger: Messenger,
+        forget_room: Callable[[str, str], None],
     ) -> None:
         self.repo = repo
         self.holds = holds
         self.messenger = messenger
+        self.forget_room = forget_room
 
     async def __call__(
         self, now: datetime, keep_for: Callable[[str], timedelta]
@@ -154,6 +156,7 @@ class HelpdeskPurge:
                         RoomRef(r.platform, r.room_id), "retention"
                     )
                     closed += 1
+                    self.forget_room(r.platform, r.room_id)
                 except Exception:
                     log.exception("closing help room of request %d failed", r.request_id)
                     continue

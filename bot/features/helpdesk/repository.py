@@ -109,6 +109,13 @@ class HelpdeskRepository:
         )
         return {r["worker_person_id"]: r["n"] for r in rows}
 
+    async def rooms(self) -> list[tuple[str, str]]:
+        """(platform, room id) of every help room still on record."""
+        rows = await self.db.fetch(
+            "SELECT platform, room_id FROM help_request WHERE room_id IS NOT NULL"
+        )
+        return [(r["platform"], r["room_id"]) for r in rows]
+
     async def by_room(self, platform: str, room_id: str) -> HelpRequest | None:
         """The open request whose help room is `room_id`."""
         row = await self.db.fetchrow(

@@ -61,7 +61,8 @@ class HelpdeskService:
         self.hours = hours
         self.directory = directory
         self.services = services
-        self.open_rooms: set[tuple[str, str]] = set()
+        self.open_rooms: set[tuple[str, str]] = set()  # recorded as transcripts
+        self.help_rooms: set[tuple[str, str]] = set()  # every help room still kept
         self._subscribed = False
 
     # -- wiring --------------------------------------------------------------------------
@@ -76,6 +77,7 @@ class HelpdeskService:
         self.open_rooms = {
             (r.platform, r.room_id) for r in await self.repo.open_requests() if r.room_id
         }
+        self.help_rooms = set(await self.repo.rooms())
         roster = self.roster
         if roster is not None and not self._subscribed:
             roster.subscribe(self.on_shift_started)
@@ -208,6 +210,7 @@ class HelpdeskService:
             log.warning("help request %d was taken meanwhile; room left empty", request.request_id)
             return None
         self.open_rooms.add((request.platform, room.room_id))
+        self.help_rooms.add((request.platform, room.room_id))
         await self.audit.record(
             now, actor, "helpdesk.claim", _object(request.request_id), worker=worker_person_id
         )
@@ -419,6 +422,15 @@ class HelpdeskService:
         return Reply(ctx.t("helpdesk.escalated", id=request_id), private=True)
 
     # -- the transcript ------------------------------------------------------------------
+
+    async def purpose_of(self, room: RoomRef) -> str | None:
+        """`helpdesk` for help rooms: not a screened room, whatever the detector screens."""
+        return "helpdesk" if (room.platform, room.room_id) in self.help_rooms else None
+
+    def forget_room(self, platform: str, room_id: str) -> None:
+        """A help room's request was erased or purged."""
+        self.open_rooms.discard((platform, room_id))
+        self.help_rooms.discard((platform, room_id))
 
     async def observe(self, event: IncomingMessage) -> None:
         """Store what is written in an open help room (other messages are ignored)."""

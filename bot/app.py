@@ -31,7 +31,15 @@ from bot.storage.retention import PurgeHook, Retained
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FEATURES: tuple[str, ...] = ("basics", "privacy", "rota", "tournaments", "cases", "rooms")
+DEFAULT_FEATURES: tuple[str, ...] = (
+    "basics",
+    "privacy",
+    "rota",
+    "helpdesk",
+    "tournaments",
+    "cases",
+    "rooms",
+)
 
 
 class Adapter(Protocol):

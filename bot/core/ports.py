@@ -164,3 +164,7 @@ class SpaceAdmin(Protocol):
     async def archive_room(self, room: RoomRef, reason: str) -> None:
         """Nobody can write any more; the history stays readable."""
         ...
+
+    async def add_member(self, room: RoomRef, person: PersonRef) -> None:
+        """Bring one more person into a private room Haven opened (e.g. a hand-over)."""
+        ...

@@ -81,6 +81,13 @@ class DiscordSpaceAdmin(DiscordPublicRooms):
             await thread.add_user(discord.Object(int(person.user_id)))
         return RoomRef("discord", str(thread.id), thread.name, True)
 
+    async def add_member(self, room: RoomRef, person: PersonRef) -> None:
+        """Add one more person to a private thread Haven opened."""
+        channel = await self.adapter.channel(room.room_id)
+        if not isinstance(channel, discord.Thread):
+            raise HavenError("only threads take new members")
+        await channel.add_user(discord.Object(int(person.user_id)))
+
     async def close_room(self, room: RoomRef, reason: str) -> None:
         """Delete the thread or channel with its messages."""
         channel = await self.adapter.channel(room.room_id)

@@ -108,6 +108,10 @@ class MatrixSpaceAdmin(MatrixPublicRooms):
         await self.adapter.remember_room(created.room_id)
         return RoomRef("matrix", created.room_id, name, True)
 
+    async def add_member(self, room: RoomRef, person: PersonRef) -> None:
+        """Invite one more person into a room Haven opened."""
+        await _call(self.adapter.client.room_invite(room.room_id, person.user_id))
+
     async def close_room(self, room: RoomRef, reason: str) -> None:
         """Close a room for good: everyone is removed and Haven leaves it."""
         client = self.adapter.client

@@ -51,6 +51,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         f"{settings.framework}: OK ({len(framework.data_classes)} data classes, "
         f"{len(framework.purposes)} purposes)"
     )
+    problems = _check_feature_configs(settings.framework.parent)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
     platforms = [
         name
         for name, on in (
@@ -61,6 +67,25 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     ]
     print(f"{args.file}: OK (platforms: {', '.join(platforms) or 'none'})")
     return 0
+
+
+def _check_feature_configs(folder: Path) -> list[object]:
+    """Validate every feature's config file (features list them in `CONFIG_FILES`)."""
+    import importlib
+
+    from bot.app import DEFAULT_FEATURES
+
+    problems: list[object] = []
+    for name in DEFAULT_FEATURES:
+        module = importlib.import_module(f"bot.features.{name}")
+        for filename, loader in getattr(module, "CONFIG_FILES", {}).items():
+            try:
+                loader(folder / filename)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+            else:
+                print(f"{folder / filename}: OK")
+    return problems
 
 
 async def _serve(app: object) -> None:

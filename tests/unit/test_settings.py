@@ -101,3 +101,26 @@ def test_migrate_with_a_bad_file_is_a_clear_error(
     bad.write_text("timezone: Mars/Base\n")
     assert main(["migrate", "--config", str(bad)]) == 1
     assert "unknown time zone" in capsys.readouterr().err
+
+
+def test_check_config_covers_feature_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken feature file beside the framework is reported with its line."""
+    import shutil
+
+    config_dir = Path(__file__).resolve().parents[2] / "config"
+    for item in config_dir.iterdir():
+        if item.is_dir():
+            shutil.copytree(item, tmp_path / item.name)
+        else:
+            shutil.copy(item, tmp_path / item.name)
+    settings = tmp_path / "haven.yaml"
+    settings.write_text(f"framework: {tmp_path / 'framework.yaml'}\n")
+    assert main(["check-config", str(settings)]) == 0
+    assert f"{tmp_path / 'signposting.yaml'}: OK" in capsys.readouterr().out
+    lines = (tmp_path / "helpdesk.yaml").read_text().splitlines()
+    lines.append("surprise_key: 1")
+    (tmp_path / "helpdesk.yaml").write_text("\n".join(lines) + "\n")
+    assert main(["check-config", str(settings)]) == 1
+    assert f"{tmp_path / 'helpdesk.yaml'}:{len(lines)}: surprise_key" in capsys.readouterr().err

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from bot.app import Haven
 
 
+# Checked by `haven check-config` (file name beside the framework file -> loader).
+CONFIG_FILES = {"helpdesk.yaml": load_helpdesk_settings, "signposting.yaml": load_directory}
+
+
 def setup(app: Haven) -> None:
     """Load the directory and office hours, wire services, commands and observers.
 

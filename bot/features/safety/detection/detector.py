@@ -1,0 +1,242 @@
+"""The lexicon detector: one Aho–Corasick automaton over every language's terms.
+
+A message is normalised (`normalise.py`), scanned once by the automaton (which finds
+terms, benign phrases and context words together, in time linear in the message), and
+scored per category:
+
+* a term match is dropped when a benign phrase of its category covers it ("killing it",
+  "je meurs de rire"), or when a longer term of the same category covers it;
+* each remaining match weighs its group's weight, times the factor of every context
+  modifier within its window ("round", "finale" near "kill you" → ×0.2), unless the
+  modifier is cancelled by another one nearby ("tomorrow", "at school" cancel gaming);
+* a category's score is the noisy-OR of its matches, 1 − Π(1 − wᵢ): two weak signs
+  together count more than one, and the score stays in 0..1;
+* a category is flagged when its score reaches its threshold; its severity is the
+  category's own, raised by a term group or a modifier ("imminent" → urgent).
+
+The detector never acts and does no I/O in `scan`: it only returns a `Detection`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+from bot.core.detection import Category, Detection, Severity
+from bot.features.safety.detection.lexicon import (
+    CategoryRule,
+    Lexicons,
+    expand,
+    keys_for,
+    load_lexicons,
+)
+from bot.features.safety.detection.normalisation import normalise_variants
+
+DEFAULT_LEXICONS = Path("config/lexicons")
+_SEVERITIES = tuple(Severity)
+
+
+# Automaton values are plain tuples (attribute access on dataclasses costs more in the hot
+# loop). Each key maps to a tuple of entries; an entry's first field is its kind.
+_TERM, _BENIGN, _CONTEXT = 0, 1, 2
+# (_TERM, category, weight, severity rank or -1, ignored modifiers, shown, key length)
+# (_BENIGN, category, key length)
+# (_CONTEXT, name, categories, window, factor, severity rank or -1, cancelled_by, key length)
+_Entry = tuple[Any, ...]
+_Found = tuple[float, int, frozenset[str]]  # score, severity rank, shown terms
+
+
+def _words(text: str, start: int, end: int) -> tuple[int, int]:
+    """The 0-based numbers of the first and last word of a match in a space-padded text.
+
+    A key starts on the space before its first word (or inside a word for a `*term` key)
+    and ends on the space after its last word (or inside it for a `term*` key).
+    """
+    return text.count(" ", 0, start + 1) - 1, text.count(" ", 0, end) - 1
+
+
+def _covered(
+    item: tuple[_Entry, int, int],
+    hits: list[tuple[_Entry, int, int]],
+    benign: list[tuple[_Entry, int, int]],
+) -> bool:
+    """True when a benign phrase or a longer term of the same category covers this match."""
+    entry, start, end = item
+    category = entry[1]
+    for other, s, e in benign:
+        if other[1] == category and s <= start and end <= e:
+            return True
+    return any(
+        other[1] == category and s <= start and end <= e and e - s > end - start
+        for other, s, e in hits
+    )
+
+
+def _rank(severity: Severity | None) -> int:
+    return -1 if severity is None else severity.rank
+
+
+class LexiconDetector:
+    """The `Detector` built from lexicon files (see `load_detector`)."""
+
+    def __init__(self, lexicons: Lexicons) -> None:
+        """Build the automaton from validated lexicons."""
+        self.rules: dict[Category, CategoryRule] = dict(lexicons.categories)
+        self.languages: tuple[str, ...] = tuple(
+            sorted({lexicon.language for lexicon in lexicons.files.values()})
+        )
+        self._thresholds = {c: rule.threshold for c, rule in self.rules.items()}
+        self._base_rank = {c: rule.severity.rank for c, rule in self.rules.items()}
+        entries: dict[str, dict[object, _Entry]] = {}
+
+        def add(key_text: str, identity: object, entry: _Entry) -> None:
+            slot = entries.setdefault(key_text, {})
+            old = slot.get(identity)
+            if old is not None and entry[0] == _TERM and old[2] >= entry[2]:
+                return  # the same term twice in a category: the stronger weight wins
+            slot[identity] = entry
+
+        for lexicon in lexicons.files.values():
+            for category, groups in lexicon.terms.items():
+                default = self.rules[category].default_weight
+                for group in groups:
+                    weight = group.weight if group.weight is not None else default
+                    ignore = frozenset(group.ignore)
+                    for phrase in (p for written in group.terms for p in expand(written)):
+                        for key in keys_for(phrase):
+                            term = (
+                                _TERM, category, weight, _rank(group.severity), ignore,
+                                key.term, len(key.text),
+                            )  # fmt: skip
+                            add(key.text, (_TERM, category), term)
+            for category, phrases in lexicon.benign.items():
+                for phrase in (p for written in phrases for p in expand(written)):
+                    for key in keys_for(phrase):
+                        add(key.text, (_BENIGN, category), (_BENIGN, category, len(key.text)))
+            for name, mod in lexicon.modifiers.items():
+                for phrase in (p for written in mod.terms for p in expand(written)):
+                    for key in keys_for(phrase):
+                        context = (
+                            _CONTEXT, name, frozenset(mod.categories), mod.window, mod.factor,
+                            _rank(mod.severity), frozenset(mod.cancelled_by), len(key.text),
+                        )  # fmt: skip
+                        add(key.text, (_CONTEXT, name, mod.window, mod.factor), context)
+        automaton = ahocorasick.Automaton()
+        self.term_count = 0
+        for key_text, slot in entries.items():
+            values = tuple(slot.values())
+            automaton.add_word(key_text, values)
+            self.term_count += sum(entry[0] == _TERM for entry in values)
+        automaton.make_automaton()
+        self._automaton = automaton
+        self.key_count = len(entries)
+
+    def scan(self, text: str) -> Detection:
+        """Score one message (pure: no I/O, no side effects, same answer every time)."""
+        variants = normalise_variants(text)
+        best = self._score(variants[0])
+        for variant in variants[1:]:
+            found = self._score(variant)
+            if found is None:
+                continue
+            if best is None:
+                best = found
+                continue
+            for category, result in found.items():
+                if category not in best or result[0] > best[category][0]:
+                    best[category] = result
+        if best is None:
+            return Detection(0.0)
+        flagged: dict[Category, float] = {}
+        rank = -1
+        matched: set[str] = set()
+        top = 0.0
+        for category, (score, severity, shown) in best.items():
+            top = max(top, score)
+            if score >= self._thresholds[category]:
+                flagged[category] = round(score, 3)
+                rank = max(rank, severity)
+                matched.update(shown)
+        return Detection(
+            score=round(top, 3),
+            categories=flagged,
+            severity=_SEVERITIES[rank] if rank >= 0 else None,
+            matched=tuple(sorted(matched)),
+        )
+
+    def _score(self, text: str) -> dict[Category, _Found] | None:
+        hits: list[tuple[_Entry, int, int]] = []
+        others: list[tuple[_Entry, int, int]] = []
+        for end, entries in self._automaton.iter(text):
+            for entry in entries:
+                # Every entry ends with its key's length.
+                if entry[0] == _TERM:
+                    hits.append((entry, end - entry[-1] + 1, end))
+                else:
+                    others.append((entry, end - entry[-1] + 1, end))
+        if not hits:
+            return None  # nothing, or only context words and benign phrases
+        benign = [item for item in others if item[0][0] == _BENIGN] if others else others
+        kept = (
+            [item for item in hits if not _covered(item, hits, benign)]
+            if (len(hits) > 1 or benign)
+            else hits
+        )
+        if not kept:
+            return None
+        placed = [(ctx, *_words(text, s, e)) for ctx, s, e in others if ctx[0] == _CONTEXT]
+        results: dict[Category, tuple[float, int, frozenset[str]]] = {}
+        for entry, start, end in kept:
+            category = entry[1]
+            weight, raised = entry[2], entry[3]
+            if placed:
+                weight, context_rank = self._context(text, entry, start, end, placed)
+                raised = max(raised, context_rank)
+            previous = results.get(category)
+            if previous is None:
+                rank = max(self._base_rank[category], raised)
+                results[category] = (1.0 - min(1.0, weight), rank, frozenset((entry[5],)))
+            else:
+                keep, rank, shown = previous
+                results[category] = (
+                    keep * (1.0 - min(1.0, weight)),
+                    max(rank, raised),
+                    shown | {entry[5]},
+                )
+        return {c: (1.0 - keep, rank, shown) for c, (keep, rank, shown) in results.items()}
+
+    @staticmethod
+    def _context(
+        text: str, entry: _Entry, start: int, end: int, placed: list[tuple[_Entry, int, int]]
+    ) -> tuple[float, int]:
+        first, last = _words(text, start, end)
+        category, ignore = entry[1], entry[4]
+        near = [
+            ctx
+            for ctx, a, b in placed
+            if category in ctx[2]
+            and ctx[1] not in ignore
+            and max(0, a - last, first - b) <= ctx[3]
+        ]
+        if not near:
+            return entry[2], -1
+        present = {ctx[1] for ctx in near}
+        factors: dict[str, float] = {}
+        raised = -1
+        for ctx in near:
+            if ctx[6] & present:
+                continue
+            # One modifier counts once, however many of its words are near.
+            factors[ctx[1]] = min(factors.get(ctx[1], ctx[4]), ctx[4])
+            raised = max(raised, ctx[5])
+        weight = entry[2]
+        for factor in factors.values():
+            weight *= factor
+        return weight, raised
+
+
+def load_detector(folder: Path | str = DEFAULT_LEXICONS) -> LexiconDetector:
+    """Read and validate the lexicon folder and build the detector (ConfigError on problems)."""
+    return LexiconDetector(load_lexicons(folder))

@@ -41,7 +41,8 @@ _SEVERITIES = tuple(Severity)
 # Automaton values are plain tuples (attribute access on dataclasses costs more in the hot
 # loop). Each key maps to a tuple of entries; an entry's first field is its kind.
 _TERM, _BENIGN, _CONTEXT = 0, 1, 2
-# (_TERM, category, weight, severity rank or -1, ignored modifiers, shown, key length)
+# (_TERM, category, weight, severity rank or -1, ignored modifiers, shown, key length);
+# "shown" is the phrase as written in the lexicon (after brace expansion), for reviewers.
 # (_BENIGN, category, key length)
 # (_CONTEXT, name, categories, window, factor, severity rank or -1, cancelled_by, key length)
 _Entry = tuple[Any, ...]
@@ -108,7 +109,7 @@ class LexiconDetector:
                         for key in keys_for(phrase):
                             term = (
                                 _TERM, category, weight, _rank(group.severity), ignore,
-                                key.term, len(key.text),
+                                phrase.strip("* "), len(key.text),
                             )  # fmt: skip
                             add(key.text, (_TERM, category), term)
             for category, phrases in lexicon.benign.items():

@@ -1,0 +1,27 @@
+"""The safety benchmark still runs (figures only; targets are judged in bench/)."""
+
+from __future__ import annotations
+
+from bench.safety_bench import build_parser, main, naive_regex, run
+
+
+def test_sections_produce_figures() -> None:
+    options = build_parser().parse_args(["--size", "400", "--samples", "200", "--quiet"])
+    results = run(options)
+    throughput = results["detector_throughput"]
+    assert throughput["messages"] == 400 and throughput["terms"] > 1000
+    assert all(rate > 0 for rate in throughput["rates"].values())
+    latency = results["screen_latency"]
+    assert latency["samples"] == 200
+    assert 0 < latency["p50_ms"] <= latency["p99_ms"] <= latency["max_ms"]
+
+
+def test_baseline_matches_words_only() -> None:
+    scan = naive_regex(["kill you", "die"])
+    assert scan("I'll KILL YOU, diet coke") == ["kill you"]
+
+
+def test_main_runs_one_section(capsys) -> None:  # type: ignore[no-untyped-def]
+    args = ["--samples", "50", "--only", "screen_latency", "--no-pin", "--json"]
+    assert main(args) == 0
+    assert '"screen_latency"' in capsys.readouterr().out

@@ -155,7 +155,8 @@ def normalise_variants(text: str) -> tuple[str, ...]:
     """The canonical forms of `text`: one, or two when a leet "1" could be i or l."""
     tokens = text.casefold().split()
     get = _TOKENS.get
-    forms = [get(token) or _miss(token) for token in tokens]
+    # `is None`, not `or`: a token of only punctuation or emoji has the empty form "".
+    forms = [form if (form := get(token)) is not None else _miss(token) for token in tokens]
     first = " " + " ".join(forms) + " "
     other: list[str] | None = None
     if "1" in text:

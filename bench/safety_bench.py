@@ -9,10 +9,12 @@ Sections (`SECTIONS`, run in order by `main`):
   lexicon phrases with word boundaries, run on the lower-cased text. The baseline does less
   (no normalisation of spelling tricks, no scoring), so the comparison favours it. A second
   baseline row uses only 1,500 phrases, the size the brief's figure (~24,000/s) was taken
-  at. **Target: ≥ 50,000 messages/s.**
+  at. Rates are given per second of wall time and per second of the process's CPU time;
+  on a shared machine the wall rate also counts time other processes held the core, so the
+  target is judged on CPU time. **Target: ≥ 50,000 messages/s.**
 * `screen_latency`: the latency one screened message gains from detection: `scan` timed
-  alone per message (`perf_counter_ns`), p50 / p99 / max over `--samples` messages drawn
-  from the same corpus. **Target: p99 ≤ 1 ms.**
+  alone per message (`perf_counter_ns`, and the thread's CPU time beside it), p50 / p99 /
+  max over `--samples` messages drawn from the same corpus. **Target: p99 ≤ 1 ms** (wall).
 
 Another section (message-to-moderator-ping latency) belongs to the safety pipeline; add it
 as a function `bench_<name>(options) -> dict` and append it to `SECTIONS`.
@@ -83,12 +85,15 @@ def naive_regex(phrases: Sequence[str]) -> Callable[[str], list[str]]:
     return scan
 
 
-def _rate(scan: Callable[[str], object], messages: Sequence[str]) -> float:
+def _rate(scan: Callable[[str], object], messages: Sequence[str]) -> tuple[float, float]:
+    """Messages per second of wall time and per second of this process's CPU time."""
     gc.collect()
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     for text in messages:
         scan(text)
-    return len(messages) / (time.perf_counter() - start)
+    cpu = time.process_time() - cpu
+    wall = time.perf_counter() - wall
+    return len(messages) / wall, len(messages) / max(cpu, 1e-9)
 
 
 def bench_detector_throughput(options: argparse.Namespace) -> dict[str, Any]:
@@ -114,21 +119,25 @@ def bench_detector_throughput(options: argparse.Namespace) -> dict[str, Any]:
         "messages": len(messages),
         "terms": detector.term_count,
         "automaton_keys": detector.key_count,
-        "rates": {label: round(rate) for label, rate in rates.items()},
+        "rates_wall": {label: round(wall) for label, (wall, _) in rates.items()},
+        "rates_cpu": {label: round(cpu) for label, (_, cpu) in rates.items()},
         "target": THROUGHPUT_TARGET,
-        "ok": rates["detector"] >= THROUGHPUT_TARGET,
+        # Judged on CPU time: on a shared machine, wall time also counts the time other
+        # processes held the core. Both are printed.
+        "ok": rates["detector"][1] >= THROUGHPUT_TARGET,
     }
     if not options.quiet:
         print(
             f"detector throughput, one core, {len(messages)} messages "
             f"({detector.term_count} terms, {detector.key_count} automaton keys):"
         )
-        for label, rate in rates.items():
-            ratio = rates["detector"] / rate
+        print(f"  {'':<32} {'per wall s':>12} {'per CPU s':>12}")
+        for label, (wall, cpu) in rates.items():
+            ratio = rates["detector"][1] / cpu
             extra = "" if label == "detector" else f"   detector is {ratio:.1f}x this"
-            print(f"  {label:<32} {rate:>10,.0f} messages/s{extra}")
+            print(f"  {label:<32} {wall:>12,.0f} {cpu:>12,.0f}  messages{extra}")
         verdict = "ok" if result["ok"] else "MISSED"
-        print(f"  target ≥ {THROUGHPUT_TARGET:,.0f} messages/s: {verdict}")
+        print(f"  target ≥ {THROUGHPUT_TARGET:,.0f} messages per CPU second: {verdict}")
     return result
 
 
@@ -139,31 +148,36 @@ def bench_screen_latency(options: argparse.Namespace) -> dict[str, Any]:
     for text in messages[: max(1, len(messages) // 20)]:
         detector.scan(text)
     gc.collect()
-    timings: list[int] = []
-    clock = time.perf_counter_ns
+    wall: list[int] = []
+    cpu: list[int] = []
+    wall_clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
     for text in messages:
-        start = clock()
+        start, start_cpu = wall_clock(), cpu_clock()
         detector.scan(text)
-        timings.append(clock() - start)
-    timings.sort()
-    p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))] / 1e6
-    result: dict[str, Any] = {
-        "samples": len(timings),
-        "p50_ms": round(statistics.median(timings) / 1e6, 4),
-        "p99_ms": round(p99, 4),
-        "max_ms": round(timings[-1] / 1e6, 4),
-        "target_p99_ms": LATENCY_P99_TARGET_MS,
-        "ok": p99 <= LATENCY_P99_TARGET_MS,
-    }
+        cpu.append(cpu_clock() - start_cpu)
+        wall.append(wall_clock() - start)
+    result: dict[str, Any] = {"samples": len(wall), "target_p99_ms": LATENCY_P99_TARGET_MS}
+    for label, timings in (("wall", wall), ("cpu", cpu)):
+        timings.sort()
+        result[f"{label}_p50_ms"] = round(statistics.median(timings) / 1e6, 4)
+        result[f"{label}_p99_ms"] = round(_p99(timings) / 1e6, 4)
+        result[f"{label}_max_ms"] = round(timings[-1] / 1e6, 4)
+    # Judged on wall time: that is what a message waits.
+    result["ok"] = result["wall_p99_ms"] <= LATENCY_P99_TARGET_MS
     if not options.quiet:
         verdict = "ok" if result["ok"] else "MISSED"
-        print(f"added latency per screened message, {len(timings)} messages:")
-        print(
-            f"  p50 {result['p50_ms']:.4f} ms   p99 {result['p99_ms']:.4f} ms   "
-            f"max {result['max_ms']:.4f} ms   (target p99 ≤ {LATENCY_P99_TARGET_MS} ms: "
-            f"{verdict})"
-        )
+        print(f"added latency per screened message, {len(wall)} messages:")
+        for label in ("wall", "cpu"):
+            print(
+                f"  {label:<4} p50 {result[f'{label}_p50_ms']:.4f} ms   "
+                f"p99 {result[f'{label}_p99_ms']:.4f} ms   max {result[f'{label}_max_ms']:.4f} ms"
+            )
+        print(f"  target p99 ≤ {LATENCY_P99_TARGET_MS} ms (wall): {verdict}")
     return result
+
+
+def _p99(sorted_values: Sequence[int]) -> int:
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * 0.99))]
 
 
 # (name, function): main runs them in order. Append new sections here.

@@ -10,10 +10,12 @@ def test_sections_produce_figures() -> None:
     results = run(options)
     throughput = results["detector_throughput"]
     assert throughput["messages"] == 400 and throughput["terms"] > 1000
-    assert all(rate > 0 for rate in throughput["rates"].values())
+    assert all(rate > 0 for rate in throughput["rates_wall"].values())
+    assert all(rate > 0 for rate in throughput["rates_cpu"].values())
     latency = results["screen_latency"]
     assert latency["samples"] == 200
-    assert 0 < latency["p50_ms"] <= latency["p99_ms"] <= latency["max_ms"]
+    assert 0 < latency["wall_p50_ms"] <= latency["wall_p99_ms"] <= latency["wall_max_ms"]
+    assert 0 < latency["cpu_p50_ms"] <= latency["cpu_p99_ms"] <= latency["cpu_max_ms"]
 
 
 def test_baseline_matches_words_only() -> None:

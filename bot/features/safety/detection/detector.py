@@ -46,16 +46,7 @@ _TERM, _BENIGN, _CONTEXT = 0, 1, 2
 # (_BENIGN, category, key length)
 # (_CONTEXT, name, categories, window, factor, severity rank or -1, cancelled_by, key length)
 _Entry = tuple[Any, ...]
-_Found = tuple[float, int, frozenset[str]]  # score, severity rank, shown terms
-
-
-def _words(text: str, start: int, end: int) -> tuple[int, int]:
-    """The 0-based numbers of the first and last word of a match in a space-padded text.
-
-    A key starts on the space before its first word (or inside a word for a `*term` key)
-    and ends on the space after its last word (or inside it for a `term*` key).
-    """
-    return text.count(" ", 0, start + 1) - 1, text.count(" ", 0, end) - 1
+_Found = tuple[float, int, list[str]]  # score, severity rank, shown terms
 
 
 def _covered(
@@ -149,22 +140,25 @@ class LexiconDetector:
                 if category not in best or result[0] > best[category][0]:
                     best[category] = result
         if best is None:
-            return Detection(0.0)
+            return Detection(0.0, {}, None, ())  # explicit: default factories cost time
         flagged: dict[Category, float] = {}
         rank = -1
-        matched: set[str] = set()
+        matched: list[str] = []
         top = 0.0
+        thresholds = self._thresholds
         for category, (score, severity, shown) in best.items():
-            top = max(top, score)
-            if score >= self._thresholds[category]:
+            if score > top:
+                top = score
+            if score >= thresholds[category]:
                 flagged[category] = round(score, 3)
-                rank = max(rank, severity)
-                matched.update(shown)
+                if severity > rank:
+                    rank = severity
+                matched.extend(shown)
         return Detection(
-            score=round(top, 3),
-            categories=flagged,
-            severity=_SEVERITIES[rank] if rank >= 0 else None,
-            matched=tuple(sorted(matched)),
+            round(top, 3),
+            flagged,
+            _SEVERITIES[rank] if rank >= 0 else None,
+            tuple(sorted(set(matched))),
         )
 
     def _score(self, text: str) -> dict[Category, _Found] | None:
@@ -179,63 +173,65 @@ class LexiconDetector:
                     others.append((entry, end - entry[-1] + 1, end))
         if not hits:
             return None  # nothing, or only context words and benign phrases
-        benign = [item for item in others if item[0][0] == _BENIGN] if others else others
-        kept = (
-            [item for item in hits if not _covered(item, hits, benign)]
-            if (len(hits) > 1 or benign)
-            else hits
-        )
-        if not kept:
-            return None
-        placed = [(ctx, *_words(text, s, e)) for ctx, s, e in others if ctx[0] == _CONTEXT]
-        results: dict[Category, tuple[float, int, frozenset[str]]] = {}
-        for entry, start, end in kept:
+        if others or len(hits) > 1:
+            benign = [item for item in others if item[0][0] == _BENIGN]
+            hits = [item for item in hits if not _covered(item, hits, benign)]
+            if not hits:
+                return None
+        placed = [
+            (ctx, text.count(" ", 0, s + 1) - 1, text.count(" ", 0, e) - 1)
+            for ctx, s, e in others
+            if ctx[0] == _CONTEXT
+        ]
+        base_rank = self._base_rank
+        results: dict[Category, list[Any]] = {}
+        for entry, start, end in hits:
             category = entry[1]
             weight, raised = entry[2], entry[3]
             if placed:
-                weight, context_rank = self._context(text, entry, start, end, placed)
-                raised = max(raised, context_rank)
-            previous = results.get(category)
-            if previous is None:
-                rank = max(self._base_rank[category], raised)
-                results[category] = (1.0 - min(1.0, weight), rank, frozenset((entry[5],)))
+                weight, context_rank = _context(text, entry, start, end, placed)
+                if context_rank > raised:
+                    raised = context_rank
+            miss = 1.0 - weight if weight < 1.0 else 0.0
+            found = results.get(category)
+            if found is None:
+                rank = base_rank[category]
+                results[category] = [miss, raised if raised > rank else rank, [entry[5]]]
             else:
-                keep, rank, shown = previous
-                results[category] = (
-                    keep * (1.0 - min(1.0, weight)),
-                    max(rank, raised),
-                    shown | {entry[5]},
-                )
-        return {c: (1.0 - keep, rank, shown) for c, (keep, rank, shown) in results.items()}
+                found[0] *= miss
+                if raised > found[1]:
+                    found[1] = raised
+                found[2].append(entry[5])
+        return {c: (1.0 - miss, rank, shown) for c, (miss, rank, shown) in results.items()}
 
-    @staticmethod
-    def _context(
-        text: str, entry: _Entry, start: int, end: int, placed: list[tuple[_Entry, int, int]]
-    ) -> tuple[float, int]:
-        first, last = _words(text, start, end)
-        category, ignore = entry[1], entry[4]
-        near = [
-            ctx
-            for ctx, a, b in placed
-            if category in ctx[2]
-            and ctx[1] not in ignore
-            and max(0, a - last, first - b) <= ctx[3]
-        ]
-        if not near:
-            return entry[2], -1
-        present = {ctx[1] for ctx in near}
-        factors: dict[str, float] = {}
-        raised = -1
-        for ctx in near:
-            if ctx[6] & present:
-                continue
-            # One modifier counts once, however many of its words are near.
-            factors[ctx[1]] = min(factors.get(ctx[1], ctx[4]), ctx[4])
-            raised = max(raised, ctx[5])
-        weight = entry[2]
-        for factor in factors.values():
-            weight *= factor
-        return weight, raised
+
+def _context(
+    text: str, entry: _Entry, start: int, end: int, placed: list[tuple[_Entry, int, int]]
+) -> tuple[float, int]:
+    """The weight of one term match after the context modifiers near it, and their severity."""
+    first, last = text.count(" ", 0, start + 1) - 1, text.count(" ", 0, end) - 1
+    category, ignore = entry[1], entry[4]
+    near = [
+        ctx
+        for ctx, a, b in placed
+        if category in ctx[2] and ctx[1] not in ignore and max(0, a - last, first - b) <= ctx[3]
+    ]
+    if not near:
+        return entry[2], -1
+    present = {ctx[1] for ctx in near}
+    factors: dict[str, float] = {}
+    raised = -1
+    for ctx in near:
+        if ctx[6] and not ctx[6].isdisjoint(present):
+            continue
+        # One modifier counts once, however many of its words are near.
+        factors[ctx[1]] = min(factors.get(ctx[1], ctx[4]), ctx[4])
+        if ctx[5] > raised:
+            raised = ctx[5]
+    weight = entry[2]
+    for factor in factors.values():
+        weight *= factor
+    return weight, raised
 
 
 def load_detector(folder: Path | str = DEFAULT_LEXICONS) -> LexiconDetector:

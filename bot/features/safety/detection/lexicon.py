@@ -12,6 +12,7 @@ every problem of every file is listed at once.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -58,7 +59,8 @@ class Key:
     term: str  # the normalised term without padding, shown to reviewers
 
 
-def keys_for(term: str) -> list[Key]:
+@functools.lru_cache(maxsize=32_768)  # validation and the build both ask for every term
+def keys_for(term: str) -> tuple[Key, ...]:
     """The automaton keys of one written term (after brace expansion), every variant.
 
     A trailing `*` matches any word ending ("zelfmoord*" finds "zelfmoordgedachten"); a
@@ -81,7 +83,7 @@ def keys_for(term: str) -> list[Key]:
             text = ("" if suffix else " ") + core + ("" if prefix else " ")
             if all(key.text != text for key in keys):
                 keys.append(Key(text, core))
-    return keys
+    return tuple(keys)
 
 
 def _check_term(term: str) -> str:

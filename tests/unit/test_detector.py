@@ -128,6 +128,7 @@ def test_shipped_lexicons_load(detector: LexiconDetector) -> None:
         "gonna murder u in ranked lol",
         "ik vermoord je deze game",
         "je vais te buter en 1v1",
+        "i'll end you in chess",
     ],
 )
 def test_gaming_banter_is_not_a_threat(detector: LexiconDetector, banter: str) -> None:
@@ -181,6 +182,11 @@ def test_each_category_implies_its_severity(
     assert category in found.categories
     assert found.severity is severity
     assert found.matched  # reviewers see which normalised terms matched
+
+
+def test_who_does_it_matters(detector: LexiconDetector) -> None:
+    assert Category.SELF_HARM in detector.scan("je vais me tuer").categories
+    assert not detector.scan("ma mère va me tuer si je rentre tard").flagged
 
 
 def test_benign_phrases_and_word_boundaries(detector: LexiconDetector) -> None:

@@ -78,6 +78,9 @@ def test_figures_are_counted_from_outcomes(tmp_path: Path) -> None:
     # Per message: alpha and beta were concerns and flagged; gamma flagged wrongly.
     assert (dev.any_concern.tp, dev.any_concern.fp, dev.any_concern.fn) == (2, 1, 0)
     assert (dev.banter, dev.banter_flagged, dev.benign_flagged) == (1, 1, 0)
+    english, dutch = dev.per_language["en"], dev.per_language["nl"]
+    assert (english.tp, english.fp, english.fn) == (2, 0, 0)
+    assert (dutch.tp, dutch.fp, dutch.fn) == (0, 1, 0)
     assert [o.message.text for o in dev.wrong] == ["beta", "gamma"]
 
     grooming = heldout.per_category[Category.GROOMING]

@@ -98,6 +98,7 @@ class Report:
         default_factory=lambda: {category: Counts() for category in Category}
     )
     any_concern: Counts = field(default_factory=Counts)
+    per_language: dict[str, Counts] = field(default_factory=dict)  # any concern, per language
     banter: int = 0
     banter_flagged: int = 0
     benign_flagged: int = 0
@@ -129,12 +130,13 @@ def evaluate(detector: Detector, messages: Iterable[EvalMessage], name: str = "s
                 counts.fp += 1
             elif category in expected:
                 counts.fn += 1
-        if found and expected:
-            report.any_concern.tp += 1
-        elif found:
-            report.any_concern.fp += 1
-        elif expected:
-            report.any_concern.fn += 1
+        for counts in (report.any_concern, report.per_language.setdefault(message.lang, Counts())):
+            if found and expected:
+                counts.tp += 1
+            elif found:
+                counts.fp += 1
+            elif expected:
+                counts.fn += 1
         if message.kind == "banter":
             report.banter += 1
             report.banter_flagged += bool(found)
@@ -168,6 +170,9 @@ def format_report(report: Report, *, show_wrong: bool = False) -> str:
     ]
     rows: list[tuple[str, Counts]] = [(c.value, report.per_category[c]) for c in Category]
     rows += [("overall (micro)", report.overall), ("any concern", report.any_concern)]
+    rows += [
+        (f"  language {lang}", counts) for lang, counts in sorted(report.per_language.items())
+    ]
     for label, counts in rows:
         lines.append(
             f"  {label:<16} {_pct(counts.precision):>9} {_pct(counts.recall):>8}"

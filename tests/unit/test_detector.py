@@ -236,6 +236,18 @@ def test_thresholds_come_from_config(tmp_path: Path) -> None:
     assert both.severity is Severity.NORMAL
 
 
+def test_a_repeated_term_counts_once(tmp_path: Path) -> None:
+    detector = LexiconDetector(load_lexicons(write_lexicons(tmp_path, LEXICON)))
+    assert detector.scan("gloomy gloomy gloomy").score == pytest.approx(0.4)
+    # A very long, repetitive message is capped per term, and still scored the same way.
+    long = "gloomy and dreary, " * 2_000 + "i will hit u"
+    found = detector.scan(long)
+    assert found.categories == {
+        Category.DISTRESS: pytest.approx(0.64),
+        Category.VIOLENCE_THREAT: pytest.approx(0.6),
+    }
+
+
 def test_context_window_benign_and_term_severity(tmp_path: Path) -> None:
     detector = LexiconDetector(load_lexicons(write_lexicons(tmp_path, LEXICON)))
     assert detector.scan("i will hit u").categories == {

@@ -36,6 +36,8 @@ from bot.features.safety.detection.normalisation import normalise_variants
 
 DEFAULT_LEXICONS = Path("config/lexicons")
 _SEVERITIES = tuple(Severity)
+_MANY_MATCHES = 48  # beyond this many matches in one message, repeats are capped
+_PER_KEY = 4
 
 
 # Automaton values are plain tuples (attribute access on dataclasses costs more in the hot
@@ -47,6 +49,20 @@ _TERM, _BENIGN, _CONTEXT = 0, 1, 2
 # (_CONTEXT, name, categories, window, factor, severity rank or -1, cancelled_by, key length)
 _Entry = tuple[Any, ...]
 _Found = tuple[float, int, list[str]]  # score, severity rank, shown terms
+
+
+def _capped(found: list[tuple[int, tuple[_Entry, ...]]]) -> list[tuple[int, tuple[_Entry, ...]]]:
+    """At most `_PER_KEY` occurrences of each key: a long, repetitive message cannot make
+    the pairwise steps (coverage, context windows) quadratic in its length."""
+    seen: dict[int, int] = {}
+    kept = []
+    for item in found:
+        key = id(item[1])  # one tuple of entries per automaton key
+        count = seen.get(key, 0)
+        if count < _PER_KEY:
+            seen[key] = count + 1
+            kept.append(item)
+    return kept
 
 
 def _covered(
@@ -164,7 +180,10 @@ class LexiconDetector:
     def _score(self, text: str) -> dict[Category, _Found] | None:
         hits: list[tuple[_Entry, int, int]] = []
         others: list[tuple[_Entry, int, int]] = []
-        for end, entries in self._automaton.iter(text):
+        found = list(self._automaton.iter(text))
+        if len(found) > _MANY_MATCHES:
+            found = _capped(found)
+        for end, entries in found:
             for entry in entries:
                 # Every entry ends with its key's length.
                 if entry[0] == _TERM:
@@ -184,6 +203,8 @@ class LexiconDetector:
             if ctx[0] == _CONTEXT
         ]
         base_rank = self._base_rank
+        # Per category: its severity rank and, per distinct term, the strongest weight. A term
+        # repeated counts once: "kill u kill u kill u" is not three signs.
         results: dict[Category, list[Any]] = {}
         for entry, start, end in hits:
             category = entry[1]
@@ -192,17 +213,23 @@ class LexiconDetector:
                 weight, context_rank = _context(text, entry, start, end, placed)
                 if context_rank > raised:
                     raised = context_rank
-            miss = 1.0 - weight if weight < 1.0 else 0.0
-            found = results.get(category)
-            if found is None:
+            slot = results.get(category)
+            if slot is None:
                 rank = base_rank[category]
-                results[category] = [miss, raised if raised > rank else rank, [entry[5]]]
-            else:
-                found[0] *= miss
-                if raised > found[1]:
-                    found[1] = raised
-                found[2].append(entry[5])
-        return {c: (1.0 - miss, rank, shown) for c, (miss, rank, shown) in results.items()}
+                results[category] = [raised if raised > rank else rank, {entry[5]: weight}]
+                continue
+            if raised > slot[0]:
+                slot[0] = raised
+            terms = slot[1]
+            if weight > terms.get(entry[5], -1.0):
+                terms[entry[5]] = weight
+        scored: dict[Category, _Found] = {}
+        for category, (rank, terms) in results.items():
+            miss = 1.0
+            for weight in terms.values():
+                miss *= 1.0 - weight if weight < 1.0 else 0.0
+            scored[category] = (1.0 - miss, rank, list(terms))
+        return scored
 
 
 def _context(

@@ -11,7 +11,8 @@ Sections (`SECTIONS`, run in order by `main`):
   baseline row uses only 1,500 phrases, the size the brief's figure (~24,000/s) was taken
   at. Rates are given per second of wall time and per second of the process's CPU time;
   on a shared machine the wall rate also counts time other processes held the core, so the
-  target is judged on CPU time. **Target: ≥ 50,000 messages/s.**
+  target is judged on CPU time. Each rate is the best of `--repeats` passes.
+  **Target: ≥ 50,000 messages/s.**
 * `screen_latency`: the latency one screened message gains from detection: `scan` timed
   alone per message (`perf_counter_ns`, and the thread's CPU time beside it), p50 / p99 /
   max over `--samples` messages drawn from the same corpus. **Target: p99 ≤ 1 ms** (wall).
@@ -21,7 +22,8 @@ as a function `bench_<name>(options) -> dict` and append it to `SECTIONS`.
 
 Usage (from the repository root)::
 
-    python -m bench.safety_bench [--size 200000] [--samples 50000] [--json] [--check]
+    python -m bench.safety_bench [--size 200000] [--samples 50000] [--repeats 3]
+                                 [--only SECTION] [--no-pin] [--json] [--check]
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ EVAL_SET = REPO_ROOT / "tests" / "data" / "detector_eval.yaml"
 THROUGHPUT_TARGET = 50_000.0  # messages per second, one core
 LATENCY_P99_TARGET_MS = 1.0  # added latency per screened message
 BRIEF_BASELINE_TERMS = 1_500
+BRIEF_REFERENCE_RATE = 24_000.0  # naive regex over 1,500 terms, measured by the brief's author
 
 
 def corpus(size: int, seed: int = 7) -> list[str]:
@@ -85,15 +88,22 @@ def naive_regex(phrases: Sequence[str]) -> Callable[[str], list[str]]:
     return scan
 
 
-def _rate(scan: Callable[[str], object], messages: Sequence[str]) -> tuple[float, float]:
-    """Messages per second of wall time and per second of this process's CPU time."""
-    gc.collect()
-    wall, cpu = time.perf_counter(), time.process_time()
-    for text in messages:
-        scan(text)
-    cpu = time.process_time() - cpu
-    wall = time.perf_counter() - wall
-    return len(messages) / wall, len(messages) / max(cpu, 1e-9)
+def _rate(
+    scan: Callable[[str], object], messages: Sequence[str], repeats: int = 1
+) -> tuple[float, float]:
+    """Messages per second of wall time and per second of this process's CPU time; the
+    best of `repeats` passes (the same for the detector and the baselines)."""
+    best_wall = best_cpu = 0.0
+    for _ in range(max(1, repeats)):
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        for text in messages:
+            scan(text)
+        cpu = time.process_time() - cpu
+        wall = time.perf_counter() - wall
+        best_wall = max(best_wall, len(messages) / wall)
+        best_cpu = max(best_cpu, len(messages) / max(cpu, 1e-9))
+    return best_wall, best_cpu
 
 
 def bench_detector_throughput(options: argparse.Namespace) -> dict[str, Any]:
@@ -111,10 +121,10 @@ def bench_detector_throughput(options: argparse.Namespace) -> dict[str, Any]:
     for scan in (detector.scan, *baselines.values()):
         for text in warm:  # compiled patterns and the token cache warmed, as in a running bot
             scan(text)
-    rates = {"detector": _rate(detector.scan, messages)}
+    rates = {"detector": _rate(detector.scan, messages, options.repeats)}
     for label, scan in baselines.items():
         # The baselines are slow: a tenth of the corpus gives a stable rate.
-        rates[label] = _rate(scan, messages[: max(1, len(messages) // 10)])
+        rates[label] = _rate(scan, messages[: max(1, len(messages) // 10)], options.repeats)
     result: dict[str, Any] = {
         "messages": len(messages),
         "terms": detector.term_count,
@@ -138,6 +148,12 @@ def bench_detector_throughput(options: argparse.Namespace) -> dict[str, Any]:
             print(f"  {label:<32} {wall:>12,.0f} {cpu:>12,.0f}  messages{extra}")
         verdict = "ok" if result["ok"] else "MISSED"
         print(f"  target ≥ {THROUGHPUT_TARGET:,.0f} messages per CPU second: {verdict}")
+        reference = rates[f"naive regex, {BRIEF_BASELINE_TERMS} phrases"][1]
+        print(
+            f"  (context: the brief measured ~{BRIEF_REFERENCE_RATE:,.0f}/s for a naive regex of "
+            f"{BRIEF_BASELINE_TERMS} terms on an idle machine; this run's {reference:,.0f}/s "
+            f"puts the machine at {reference / BRIEF_REFERENCE_RATE:.2f} of that speed)"
+        )
     return result
 
 
@@ -192,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.safety_bench", description=__doc__)
     parser.add_argument("--size", type=int, default=200_000, help="throughput corpus size")
     parser.add_argument("--samples", type=int, default=50_000, help="latency samples")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="throughput passes; the best one counts"
+    )
     parser.add_argument("--only", action="append", help="run only this section (repeatable)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin to one CPU")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")

@@ -6,7 +6,9 @@ from bench.safety_bench import build_parser, main, naive_regex, run
 
 
 def test_sections_produce_figures() -> None:
-    options = build_parser().parse_args(["--size", "400", "--samples", "200", "--quiet"])
+    options = build_parser().parse_args(
+        ["--size", "400", "--samples", "200", "--repeats", "1", "--quiet"]
+    )
     results = run(options)
     throughput = results["detector_throughput"]
     assert throughput["messages"] == 400 and throughput["terms"] > 1000

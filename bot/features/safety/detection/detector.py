@@ -76,10 +76,11 @@ def _covered(
     for other, s, e in benign:
         if other[1] == category and s <= start and end <= e:
             return True
-    return any(
-        other[1] == category and s <= start and end <= e and e - s > end - start
-        for other, s, e in hits
-    )
+    length = end - start
+    for other, s, e in hits:
+        if other[1] == category and s <= start and end <= e and e - s > length:
+            return True
+    return False
 
 
 def _rank(severity: Severity | None) -> int:
@@ -145,7 +146,7 @@ class LexiconDetector:
         """Score one message (pure: no I/O, no side effects, same answer every time)."""
         variants = normalise_variants(text)
         best = self._score(variants[0])
-        for variant in variants[1:]:
+        for variant in variants[1:] if len(variants) > 1 else ():
             found = self._score(variant)
             if found is None:
                 continue
@@ -179,28 +180,30 @@ class LexiconDetector:
 
     def _score(self, text: str) -> dict[Category, _Found] | None:
         hits: list[tuple[_Entry, int, int]] = []
-        others: list[tuple[_Entry, int, int]] = []
+        benign: list[tuple[_Entry, int, int]] = []
+        contexts: list[tuple[_Entry, int, int]] = []
         found = list(self._automaton.iter(text))
         if len(found) > _MANY_MATCHES:
             found = _capped(found)
         for end, entries in found:
             for entry in entries:
                 # Every entry ends with its key's length.
-                if entry[0] == _TERM:
+                kind = entry[0]
+                if kind == _TERM:
                     hits.append((entry, end - entry[-1] + 1, end))
+                elif kind == _CONTEXT:
+                    contexts.append((entry, end - entry[-1] + 1, end))
                 else:
-                    others.append((entry, end - entry[-1] + 1, end))
+                    benign.append((entry, end - entry[-1] + 1, end))
         if not hits:
             return None  # nothing, or only context words and benign phrases
-        if others or len(hits) > 1:
-            benign = [item for item in others if item[0][0] == _BENIGN]
+        if benign or len(hits) > 1:
             hits = [item for item in hits if not _covered(item, hits, benign)]
             if not hits:
                 return None
         placed = [
             (ctx, text.count(" ", 0, s + 1) - 1, text.count(" ", 0, e) - 1)
-            for ctx, s, e in others
-            if ctx[0] == _CONTEXT
+            for ctx, s, e in contexts
         ]
         base_rank = self._base_rank
         # Per category: its severity rank and, per distinct term, the strongest weight. A term

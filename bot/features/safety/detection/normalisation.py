@@ -168,7 +168,7 @@ def normalise_variants(text: str) -> tuple[str, ...]:
         first = " " + " ".join(forms) + " "
         if other is not None:
             other = [form for form in other if form]
-    if _THREE_SINGLES.search(first):
+    if len(forms) >= 3 and _THREE_SINGLES.search(first):
         forms = _join_spaced(forms)
         first = " " + " ".join(forms) + " "
         if other is not None:

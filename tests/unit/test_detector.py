@@ -285,6 +285,13 @@ def test_problems_name_file_and_line(tmp_path: Path) -> None:
     assert any(s.startswith(f"{file}:{line_of('factor: 3')}:") for s in shown)
 
 
+def test_an_empty_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_lexicons(tmp_path)
+    shown = "\n".join(str(problem) for problem in err.value.problems)
+    assert "categories.yaml: file missing" in shown and "no lexicon files" in shown
+
+
 def test_a_missing_category_is_refused(tmp_path: Path) -> None:
     folder = write_lexicons(tmp_path, LEXICON)
     text = (folder / "categories.yaml").read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """The lexicon detector: one Aho–Corasick automaton over every language's terms.
 
-A message is normalised (`normalise.py`), scanned once by the automaton (which finds
+A message is normalised (`normalisation.py`), scanned once by the automaton (which finds
 terms, benign phrases and context words together, in time linear in the message), and
 scored per category:
 
@@ -8,9 +8,10 @@ scored per category:
   "je meurs de rire"), or when a longer term of the same category covers it;
 * each remaining match weighs its group's weight, times the factor of every context
   modifier within its window ("round", "finale" near "kill you" → ×0.2), unless the
-  modifier is cancelled by another one nearby ("tomorrow", "at school" cancel gaming);
-* a category's score is the noisy-OR of its matches, 1 − Π(1 − wᵢ): two weak signs
-  together count more than one, and the score stays in 0..1;
+  modifier is cancelled by another one nearby ("at school", "knife" cancel gaming);
+* a category's score is the noisy-OR of its distinct terms, 1 − Π(1 − wᵢ): two weak
+  signs together count more than one, a repeated term counts once, and the score stays
+  in 0..1;
 * a category is flagged when its score reaches its threshold; its severity is the
   category's own, raised by a term group or a modifier ("imminent" → urgent).
 

@@ -56,7 +56,7 @@ class Key:
     """One automaton key made from a written term: padded text and how it is anchored."""
 
     text: str  # what the automaton looks for, e.g. " kil you " or " zelfmord"
-    term: str  # the normalised term without padding, shown to reviewers
+    term: str  # the normalised term without padding
 
 
 @functools.lru_cache(maxsize=32_768)  # validation and the build both ask for every term

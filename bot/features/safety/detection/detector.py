@@ -99,6 +99,13 @@ class LexiconDetector:
         )
         self._thresholds = {c: rule.threshold for c, rule in self.rules.items()}
         self._base_rank = {c: rule.severity.rank for c, rule in self.rules.items()}
+        # Categories some modifier applies to; others skip the context step.
+        self._contextual = frozenset(
+            category
+            for lexicon in lexicons.files.values()
+            for modifier in lexicon.modifiers.values()
+            for category in modifier.categories
+        )
         entries: dict[str, dict[object, _Entry]] = {}
 
         def add(key_text: str, identity: object, entry: _Entry) -> None:
@@ -202,10 +209,8 @@ class LexiconDetector:
             hits = [item for item in hits if not _covered(item, hits, benign)]
             if not hits:
                 return None
-        placed = [
-            (ctx, text.count(" ", 0, s + 1) - 1, text.count(" ", 0, e) - 1)
-            for ctx, s, e in contexts
-        ]
+        placed = None  # word positions of context matches, computed only when needed
+        contextual = self._contextual
         base_rank = self._base_rank
         # Per category: its severity rank and, per distinct term, the strongest weight. A term
         # repeated counts once: "kill u kill u kill u" is not three signs.
@@ -213,7 +218,12 @@ class LexiconDetector:
         for entry, start, end in hits:
             category = entry[1]
             weight, raised = entry[2], entry[3]
-            if placed:
+            if contexts and category in contextual:
+                if placed is None:
+                    placed = [
+                        (ctx, text.count(" ", 0, s + 1) - 1, text.count(" ", 0, e) - 1)
+                        for ctx, s, e in contexts
+                    ]
                 weight, context_rank = _context(text, entry, start, end, placed)
                 if context_rank > raised:
                     raised = context_rank

@@ -7,7 +7,7 @@ from bench.safety_bench import build_parser, main, naive_regex, run
 
 def test_sections_produce_figures() -> None:
     options = build_parser().parse_args(
-        ["--size", "400", "--samples", "200", "--repeats", "1", "--quiet"]
+        ["--size", "400", "--samples", "200", "--repeats", "1", "--no-freeze", "--quiet"]
     )
     results = run(options)
     throughput = results["detector_throughput"]
@@ -26,6 +26,6 @@ def test_baseline_matches_words_only() -> None:
 
 
 def test_main_runs_one_section(capsys) -> None:  # type: ignore[no-untyped-def]
-    args = ["--samples", "50", "--only", "screen_latency", "--no-pin", "--json"]
+    args = ["--samples", "50", "--only", "screen_latency", "--no-pin", "--no-freeze", "--json"]
     assert main(args) == 0
     assert '"screen_latency"' in capsys.readouterr().out

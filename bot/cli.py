@@ -1,4 +1,4 @@
-"""The `haven` command: run, up, demo, migrate, check-config."""
+"""The `haven` command: run, up, demo, migrate, check-config, eval-detector."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from bot.core.errors import HavenError
 from bot.settings import ConfigError, Secrets, load_settings
 
 DEFAULT_CONFIG = Path("config/haven.yaml")
+DEFAULT_LEXICONS = Path("config/lexicons")
+DEFAULT_EVAL_SET = Path("tests/data/detector_eval.yaml")
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -166,6 +168,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.data_dir) if args.data_dir else None)
 
 
+def cmd_eval_detector(args: argparse.Namespace) -> int:
+    """Precision and recall of the lexicon detector on a labelled set, per split."""
+    from bot.features.safety.detection import load_detector
+    from bot.features.safety.detection.evaluation import (
+        evaluate_set,
+        format_report,
+        load_eval_set,
+    )
+
+    try:
+        detector = load_detector(args.lexicons)
+        eval_set = load_eval_set(args.set)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    splits = (args.split,) if args.split else ("dev", "heldout")
+    print(
+        f"detector: {detector.term_count} terms ({', '.join(detector.languages)}), "
+        f"{detector.key_count} automaton keys; set: {args.set}"
+    )
+    for report in evaluate_set(detector, eval_set, splits):
+        print(format_report(report, show_wrong=args.show_wrong))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `haven` command."""
     parser = argparse.ArgumentParser(prog="haven", description=__doc__)
@@ -187,6 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     migrate.set_defaults(func=cmd_migrate)
+
+    evaluation = sub.add_parser(
+        "eval-detector", help="precision and recall of the detector on a labelled set"
+    )
+    evaluation.add_argument("--set", type=Path, default=DEFAULT_EVAL_SET)
+    evaluation.add_argument("--lexicons", type=Path, default=DEFAULT_LEXICONS)
+    evaluation.add_argument("--split", choices=("dev", "heldout"), default=None)
+    evaluation.add_argument(
+        "--show-wrong", action="store_true", help="list each message the detector got wrong"
+    )
+    evaluation.set_defaults(func=cmd_eval_detector)
 
     check = sub.add_parser("check-config", help="validate a settings file")
     check.add_argument("file", type=Path)

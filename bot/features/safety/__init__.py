@@ -1,0 +1,1 @@
+"""Safety: detection of concerns, the review queue and escalation."""

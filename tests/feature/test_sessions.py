@@ -407,3 +407,13 @@ async def test_one_off_ends_personal_data_and_retention(
         assert (await service.repo.get(2)).status is Status.SCHEDULED  # others' plans stay
     finally:
         await app.close()
+
+
+async def test_announced_in_another_place(app: Haven, platform: AdapterPlatform) -> None:
+    events = RoomRef("recording", "events", "Events")
+    reply = await schedule(app, title="Talk", when="2027-03-24 19:00", place=events)
+    assert reply.text == "Session #1 is announced in Events."
+    [announcement] = [m for r, m in platform.sent if r == "events"]
+    assert announcement.text.startswith("📅 Session #1: Talk")
+    assert announcement.buttons[0].action == "session rsvp:1"
+    assert (await app.services["sessions"].repo.get(1)).room_id == "events"

@@ -170,19 +170,32 @@ class SessionRepository:
         )
         return [Attendee(r["person_id"], r["platform_user_id"], r["language"]) for r in rows]
 
-    async def claim_reminder(
-        self, session_id: int, occurrence: datetime, person_id: str, now: datetime
-    ) -> bool:
-        """Record a reminder before it is sent; False when it was recorded already."""
-        changed = await self.db.execute(
-            "INSERT INTO session_reminder (session_id, occurrence, person_id, sent_at) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT (session_id, occurrence, person_id) DO NOTHING",
-            session_id,
-            to_text(occurrence),
-            person_id,
-            to_text(now),
-        )
-        return changed == 1
+    async def claim_reminders(
+        self, session_id: int, occurrence: datetime, person_ids: list[str], now: datetime
+    ) -> set[str]:
+        """Record reminders before they are sent (one transaction); returns the people
+        newly recorded (those recorded already are left out, so never sent twice)."""
+        if not person_ids:
+            return set()
+        at = to_text(occurrence)
+        marks = ", ".join(f"${i}" for i in range(3, len(person_ids) + 3))
+        # BEGIN IMMEDIATE holds the write lock: no other fan-out can record in between.
+        async with self.db.transaction() as tx:
+            rows = await tx.fetch(
+                "SELECT person_id FROM session_reminder WHERE session_id = $1 "
+                f"AND occurrence = $2 AND person_id IN ({marks})",
+                session_id,
+                at,
+                *person_ids,
+            )
+            recorded = {r["person_id"] for r in rows}
+            claimed = [p for p in dict.fromkeys(person_ids) if p not in recorded]
+            await tx.executemany(
+                "INSERT INTO session_reminder (session_id, occurrence, person_id, sent_at) "
+                "VALUES ($1, $2, $3, $4)",
+                [(session_id, at, p, to_text(now)) for p in claimed],
+            )
+        return set(claimed)
 
     async def reminded(self, session_id: int, occurrence: datetime) -> set[str]:
         """Who was already reminded of one occurrence."""

@@ -9,10 +9,11 @@ Missed while down: a reminder whose session already started is skipped (never la
 that fell due while Haven was down but whose session has not started is sent once at
 start-up. A start notice is posted late only while the session is still running.
 
-Never twice: each reminder is recorded (`session_reminder`) *before* it is sent. A crash
-mid-fan-out therefore never resends to anyone already recorded; the price is that the one
-person whose record was written just before the crash may miss that reminder (at most
-once, by design). An interrupted fan-out is resumed at start-up for the others.
+Never twice: reminders are recorded (`session_reminder`), a batch of `FANOUT_CONCURRENCY`
+at a time, *before* that batch is sent. A crash mid-fan-out therefore never resends to
+anyone already recorded; the price is that the people of the batch in flight at the crash
+may miss that reminder (at most once, by design). An interrupted fan-out is resumed at
+start-up for the others.
 """
 
 from __future__ import annotations
@@ -246,33 +247,42 @@ class SessionService:
             for a in await self.repo.attendees(session.session_id, session.platform)
             if a.person_id not in already
         ]
-        gate = asyncio.Semaphore(FANOUT_CONCURRENCY)
+        texts: dict[str | None, str] = {}  # the same text for everyone of one language
 
-        async def remind(attendee: Attendee) -> bool:
-            async with gate:
-                # Recorded first: a crash after this line never leads to a second reminder.
-                if not await self.repo.claim_reminder(
-                    session.session_id, occurrence, attendee.person_id, self.clock.now()
-                ):
-                    return False
-                tr = self.translator(attendee.language)
-                text = tr.gettext(
+        def text_for(language: str | None) -> str:
+            if language not in texts:
+                tr = self.translator(language)
+                texts[language] = tr.gettext(
                     "sessions.reminder",
                     id=session.session_id,
                     title=session.title,
                     when=self.when(tr.locale, session, occurrence),
                     minutes=_minutes(occurrence - max(self.clock.now(), session.remind_at)),
                 )
-                person = PersonRef(session.platform, attendee.user_id)
-                try:
-                    await platform.send_private(person, Reply(text, private=True))
-                except Exception:
-                    log.warning("session %d: a reminder could not be delivered",
-                                session.session_id, exc_info=True)  # fmt: skip
-                    return False
-                return True
+            return texts[language]
 
-        sent = sum(await asyncio.gather(*(remind(a) for a in attendees)))
+        async def remind(attendee: Attendee) -> bool:
+            person = PersonRef(session.platform, attendee.user_id)
+            reply = Reply(text_for(attendee.language), private=True)
+            try:
+                await platform.send_private(person, reply)
+            except Exception:
+                log.warning("session %d: a reminder could not be delivered",
+                            session.session_id, exc_info=True)  # fmt: skip
+                return False
+            return True
+
+        sent = 0
+        for start in range(0, len(attendees), FANOUT_CONCURRENCY):
+            batch = attendees[start : start + FANOUT_CONCURRENCY]
+            # Recorded first: a crash after this never leads to a second reminder; it can
+            # cost at most this batch's reminders that were still in flight.
+            claimed = await self.repo.claim_reminders(
+                session.session_id, occurrence, [a.person_id for a in batch], self.clock.now()
+            )
+            sent += sum(
+                await asyncio.gather(*(remind(a) for a in batch if a.person_id in claimed))
+            )
         await self.repo.set_reminded(session.session_id, occurrence)
         log.info("session %d: %d reminder(s) sent", session.session_id, sent)
         return sent
@@ -313,7 +323,7 @@ class SessionService:
 
     async def reconcile(self) -> None:
         """At start: re-arm sessions whose jobs are missing; resume interrupted fan-outs."""
-        pending = {job.job_id for job in await self.scheduler.jobs.pending()}
+        pending = await self.scheduler.jobs.pending_ids("session:")
         armed = resumed = 0
         for session in await self.repo.scheduled():
             sid = session.session_id
@@ -343,11 +353,10 @@ class SessionService:
         if cancel:
             if not await self.repo.unrsvp(session_id, person):
                 raise UserError("sessions.error.not_going", title=session.title)
-            await self.audit.record(ctx.now, person, "sessions.unrsvp", f"session:{session_id}")
             return Reply(ctx.t("sessions.rsvp.left", title=session.title), private=True)
+        # Not audited: a member's sign-up is theirs to erase, and no case data is touched.
         if not await self.repo.rsvp(session_id, person, ctx.now):
             raise UserError("sessions.error.already_going", title=session.title)
-        await self.audit.record(ctx.now, person, "sessions.rsvp", f"session:{session_id}")
         return Reply(
             ctx.t(
                 "sessions.rsvp.done",

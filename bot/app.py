@@ -39,6 +39,7 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "tournaments",
     "cases",
     "rooms",
+    "sessions",
 )
 
 

@@ -4,6 +4,10 @@ A job is written before it is scheduled, so a restart restores it; when it fires
 claimed (marked done) before its handler runs, so a job never runs twice even across a
 crash (at most once; features that must not miss a step reconcile their state on
 start). Jobs whose time passed while Haven was down run once at start.
+
+Only one APScheduler timer is armed, for the soonest pending job: when it fires, every
+due job runs and the timer is armed again for the next one. So a start with 10,000
+pending jobs reads one row instead of arming 10,000 timers (see bench/sessions_bench.py).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from bot.storage.job_repository import JobRepository, StoredJob
 
 log = logging.getLogger(__name__)
 
+TIMER_ID = "haven:next-job"
+
 JobHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
@@ -31,6 +37,12 @@ class Scheduler:
         self.clock = clock
         self._handlers: dict[str, JobHandler] = {}
         self._aps: AsyncIOScheduler | None = None
+        self._armed_at: datetime | None = None  # when the one timer fires (None: unarmed)
+
+    @property
+    def armed_at(self) -> datetime | None:
+        """When the timer fires next (None: not started, or nothing pending)."""
+        return self._armed_at
 
     def register(self, kind: str, handler: JobHandler) -> None:
         """Declare the handler of one job kind (features do this in `setup`)."""
@@ -41,61 +53,66 @@ class Scheduler:
     async def schedule(
         self, job_id: str, kind: str, run_at: datetime, payload: dict[str, Any]
     ) -> None:
-        """Store a job (replacing one with the same id), then arm its timer."""
+        """Store a job (replacing one with the same id), then arm the timer if it is sooner."""
         if kind not in self._handlers:
             raise ValueError(f"no handler for job kind {kind}")
         await self.jobs.put(job_id, kind, run_at, payload)
-        self._arm(job_id, run_at)
+        if self._armed_at is None or run_at < self._armed_at:
+            self._arm(run_at)
 
     async def cancel(self, job_id: str) -> None:
-        """Drop a pending job."""
+        """Drop a pending job (a timer armed for it finds nothing due and moves on)."""
         await self.jobs.cancel(job_id)
-        if self._aps is not None and self._aps.get_job(job_id) is not None:
-            self._aps.remove_job(job_id)
 
     async def cancel_prefix(self, prefix: str) -> int:
         """Drop pending jobs whose id starts with `prefix` (e.g. all of one tournament)."""
-        if self._aps is not None:
-            for job in self._aps.get_jobs():
-                if job.id.startswith(prefix):
-                    job.remove()
         return await self.jobs.cancel_prefix(prefix)
 
     async def start(self) -> int:
         """Start the timer and restore pending jobs; returns how many were restored."""
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._aps.start()
-        pending = await self.jobs.pending()
-        for job in pending:
-            self._arm(job.job_id, job.run_at)
-        return len(pending)
+        await self._arm_next()
+        return await self.jobs.count_pending()
 
     async def stop(self) -> None:
         """Stop the timer (pending jobs stay in the database)."""
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
+        self._armed_at = None
 
-    def _arm(self, job_id: str, run_at: datetime) -> None:
+    def _arm(self, run_at: datetime) -> None:
         if self._aps is None:
             return
+        self._armed_at = run_at
         self._aps.add_job(
             self._fire,
             "date",
-            args=[job_id],
+            args=[run_at],
             run_date=run_at,
-            id=job_id,
+            id=TIMER_ID,
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
         )
 
-    async def _fire(self, job_id: str) -> None:
+    async def _arm_next(self) -> None:
+        if self._aps is None:
+            return
+        soonest = await self.jobs.next_run_at(self._handlers)
+        # `_armed_at` is the live timer's time; a job scheduled meanwhile may be sooner.
+        if soonest is not None and (self._armed_at is None or soonest < self._armed_at):
+            self._arm(soonest)
+
+    async def _fire(self, armed_for: datetime) -> None:
         # The timer says it is time: trust it over a clock that may lag by a few ms.
-        job = await self.jobs.get_pending(job_id)
-        if job is not None:
-            await self._run(job, max(self.clock.now(), job.run_at))
-        await self.run_due()
+        if self._armed_at == armed_for:
+            self._armed_at = None
+        try:
+            await self.run_due(max(self.clock.now(), armed_for))
+        finally:
+            await self._arm_next()
 
     async def run_due(self, now: datetime | None = None) -> int:
         """Run every job whose time has come; returns how many ran."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,6 +49,34 @@ class JobRepository:
             "WHERE done_at IS NULL ORDER BY run_at, job_id"
         )
         return [_job(r) for r in rows]
+
+    async def pending_ids(self, prefix: str) -> set[str]:
+        """Ids of pending jobs whose id starts with `prefix` (cheaper than `pending`)."""
+        rows = await self.db.fetch(
+            "SELECT job_id FROM scheduled_job "
+            "WHERE done_at IS NULL AND substr(job_id, 1, $1) = $2",
+            len(prefix),
+            prefix,
+        )
+        return {r["job_id"] for r in rows}
+
+    async def count_pending(self) -> int:
+        """How many jobs are not yet done."""
+        return int(
+            await self.db.fetchval("SELECT COUNT(*) FROM scheduled_job WHERE done_at IS NULL")
+        )
+
+    async def next_run_at(self, kinds: Iterable[str]) -> datetime | None:
+        """The soonest pending run time among jobs of `kinds` (None: nothing pending)."""
+        names = list(kinds)
+        if not names:
+            return None
+        marks = ", ".join(f"${i}" for i in range(1, len(names) + 1))
+        value = await self.db.fetchval(
+            f"SELECT MIN(run_at) FROM scheduled_job WHERE done_at IS NULL AND kind IN ({marks})",
+            *names,
+        )
+        return None if value is None else from_text(value)
 
     async def get_pending(self, job_id: str) -> StoredJob | None:
         """One pending job by id."""

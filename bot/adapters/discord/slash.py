@@ -40,7 +40,9 @@ def _annotation(param: Param) -> Any:
     if param.type is ParamType.MEMBER:
         return discord.User
     if param.type is ParamType.ROOM:
-        return discord.abc.GuildChannel
+        # Rooms Haven posts in; a bare GuildChannel would also offer media channels (type
+        # 16), which Discord's published API spec does not list.
+        return discord.TextChannel | discord.Thread
     if param.type in (ParamType.STRING, ParamType.TEXT) and param.max_length:
         return app_commands.Range[str, 1, param.max_length]
     return str

@@ -90,9 +90,10 @@ class MatrixDriver:
             for loc in self.app.catalogues.locales()
         }
         if body(event) in pointers:
+            shared = set(self.space.layout.rooms.values())  # a private answer is elsewhere
             _, private = await who.wait_for(
                 lambda r, e: (
-                    r != self.lobby
+                    r not in shared
                     and e.get("type") == "m.room.message"
                     and e.get("sender") == self.space.bot.user_id
                     and e.get("event_id") not in _seen(who)

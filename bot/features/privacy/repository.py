@@ -8,12 +8,12 @@ from bot.storage.database import Database
 from bot.storage.retention import Retained
 from bot.storage.timestamps import to_text
 
-# The foundation's own tables; features register theirs on `app.retained`.
+# The foundation's own tables; features register theirs on `app.retained`. The audit
+# (`audit_event`) is purged by the audit feature's hook, which keeps the chain verifiable.
 RETAINED: tuple[Retained, ...] = (
     Retained("pending_confirmation", "operational", "expires_at"),
     Retained("processed_event", "operational", "processed_at"),
     Retained("scheduled_job", "operational", "done_at", "done_at IS NOT NULL"),
-    Retained("audit_event", "audit", "at"),
 )
 
 

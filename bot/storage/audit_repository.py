@@ -13,12 +13,13 @@ shows. Rows written before the chain existed are chained at first use (`ensure_c
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from hashlib import sha256 as _sha256
 from json.encoder import encode_basestring_ascii as _quote  # type: ignore[attr-defined]
 from typing import Any
 
@@ -44,8 +45,11 @@ def entry_hash(
     `at` is the stored timestamp text and `detail_json` the stored canonical detail, so a
     verifier needs nothing but the row.
     """
-    payload = f"[{seq},{_quote(at)},{_quote(actor)},{_quote(action)},{_quote(obj)},{detail_json}]"
-    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+    payload = (
+        f"{prev_hash}[{seq},{_quote(at)},{_quote(actor)},{_quote(action)},{_quote(obj)},"
+        f"{detail_json}]"
+    )
+    return _sha256(payload.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,18 +313,29 @@ class AuditRepository:
         return [_event(r) for r in rows[: q.limit]], len(rows) > q.limit
 
     async def _pages(self, size: int) -> AsyncIterator[list[Any]]:
-        after = -1
-        while True:
-            rows = await self.db.fetch(
+        """Every row in seq order, `size` at a time; the next page is read while the
+        caller works on this one."""
+
+        async def page(after: int) -> list[Any]:
+            return await self.db.fetch(
                 f"SELECT {_COLUMNS} FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2",
                 after,
                 size,
             )
-            if not rows:
-                return
-            yield rows
-            after = rows[-1]["seq"]
-            await asyncio.sleep(0)  # hashing is CPU work: let the bot answer in between
+
+        pending = asyncio.ensure_future(page(-1))
+        try:
+            while True:
+                rows = await pending
+                if not rows:
+                    return
+                pending = asyncio.ensure_future(page(rows[-1][0]))
+                yield rows
+                await asyncio.sleep(0)  # hashing is CPU work: let the bot answer in between
+        finally:
+            if not pending.done():
+                with contextlib.suppress(Exception):
+                    await pending
 
     # -- verifying -----------------------------------------------------------------------
 
@@ -333,31 +348,30 @@ class AuditRepository:
             expected_prev=anchor.hash if anchor else GENESIS,
         )
         head: str | None = None
+        expected_prev = walk.expected_prev
         async for rows in self._pages(page):
             for r in rows:
-                seq = r["seq"]
+                seq, at, actor, action, obj, detail_json, prev_hash, digest = r
                 if walk.expected_seq is None:
                     walk.expected_seq = seq  # chained before any purge: starts anywhere
-                if walk.first is None:
+                    walk.first = seq
+                elif walk.first is None:
                     walk.first = seq
                 if seq != walk.expected_seq:
+                    walk.expected_prev = expected_prev
                     if seq > walk.expected_seq:
                         return self._broken(walk, walk.expected_seq, Breach.DELETED)
                     return self._broken(walk, seq, Breach.EDITED)  # kept below the anchor
-                digest = entry_hash(
-                    r["prev_hash"] or "", seq, r["at"], r["actor"], r["action"], r["object"],
-                    r["detail_json"],
-                )  # fmt: skip
-                if digest != r["hash"]:
+                if digest != entry_hash(prev_hash or "", seq, at, actor, action, obj, detail_json):
                     breach, original = await self._classify_content(r, anchor)
                     return self._broken(walk, seq, breach, original)
-                if r["prev_hash"] != walk.expected_prev:
+                if prev_hash != expected_prev:
+                    walk.expected_prev = expected_prev
                     return await self._classify_link(walk, r, anchor)
-                if r["action"] == PURGE_ACTION:
-                    detail = json.loads(r["detail_json"])
+                if action == PURGE_ACTION:
+                    detail = json.loads(detail_json)
                     walk.last_purge = (detail.get("up_to"), detail.get("hash"))
-                head = r["hash"]
-                walk.expected_prev = head
+                head = expected_prev = digest
                 walk.expected_seq = seq + 1
                 walk.count += 1
         if anchor is not None and walk.last_purge != (anchor.seq, anchor.hash):

@@ -4,8 +4,9 @@ Purge (`bench_purge`): a fresh SQLite file holds `rows` expired rows plus `rows 
 that must stay, in `processed_event` (a plain retained table, purged by
 `RetentionRepository.purge`) and in the hash-chained `audit_event` (purged by
 `AuditRepository.purge_before`, which removes a prefix of the chain and moves the anchor).
-Each is timed two ways: one transaction for everything, and transactions of `batch` rows
-(the audit purge batches; the plain purge is one DELETE today, its batched form is here).
+Each is timed two ways: everything in one transaction, and `batch` rows per transaction
+(what the bot does: 50,000 for plain tables, 20,000 for the audit, whose batches also move
+the anchor and append an `audit.purge` entry).
 While a purge runs, a probe asks the database `SELECT 1` every 5 ms, as a command would;
 its longest wait ("max stall") is how long the bot could not answer. Memory: the peak of
 Python allocations during the purge (tracemalloc) and the process's peak RSS before and
@@ -46,7 +47,7 @@ from bot.storage.timestamps import to_text
 
 TARGET_S = 10.0
 ROWS = 1_000_000
-BATCH = 50_000
+BATCH = {"processed_event": 50_000, "audit_event": 20_000}  # the bot's defaults
 ROWS_ALL = 1 << 62  # `batch` meaning: all in one transaction
 NOW = datetime(2031, 6, 1, 3, 30, tzinfo=UTC)
 OLD = NOW - timedelta(days=2000)  # past every retention period
@@ -144,11 +145,16 @@ async def measured(
 
 
 async def bench_purge(
-    rows: int = ROWS, batch: int = BATCH, *, quiet: bool = False, work_dir: Path | None = None
+    rows: int = ROWS,
+    batch: int | None = None,
+    *,
+    quiet: bool = False,
+    work_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Purge `rows` expired rows from each table, in one transaction and in batches."""
+    """Purge `rows` expired rows from each table, in one transaction and in batches of
+    `batch` (default: the bot's own batch size for that table)."""
     fresh = max(1, rows // 100)
-    result: dict[str, Any] = {"rows": rows, "kept": fresh, "batch": batch, "target_s": TARGET_S}
+    result: dict[str, Any] = {"rows": rows, "kept": fresh, "target_s": TARGET_S}
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         for table, fill in (("processed_event", fill_processed), ("audit_event", fill_audit)):
             filled = Path(tmp) / f"{table}.db"
@@ -159,7 +165,8 @@ async def bench_purge(
                 shutil.copyfile(filled, path)
                 db = await open_db(path)
                 try:
-                    size = ROWS_ALL if mode == "one" else batch
+                    size = ROWS_ALL if mode == "one" else (batch or BATCH[table])
+                    result[f"{table}_batch"] = batch or BATCH[table]
                     figures = await measured(db, partial(purge, db, table, size))
                     figures["left"] = await db.fetchval(
                         f"SELECT COUNT(*) FROM {table} WHERE {KEPT[table]}"
@@ -190,13 +197,10 @@ KEPT = {"processed_event": "1 = 1", "audit_event": "action = 'bench.entry'"}
 
 
 async def purge(db: Database, table: str, batch: int) -> int:
-    """Purge one table as the bot does (`batch` rows per transaction where it batches)."""
+    """Purge one table with the bot's own code, `batch` rows per transaction."""
     if table == "audit_event":
         return await AuditRepository(db).purge_before(NOW - timedelta(days=1825), NOW, batch)
-    cutoff = NOW - timedelta(days=30)
-    if batch >= ROWS_ALL:
-        return await RetentionRepository(db).purge(PROCESSED, cutoff)
-    return await purge_processed_in_batches(db, cutoff, batch)
+    return await RetentionRepository(db).purge(PROCESSED, NOW - timedelta(days=30), batch)
 
 
 def describe(figures: dict[str, Any]) -> str:
@@ -208,22 +212,6 @@ def describe(figures: dict[str, Any]) -> str:
         f"  python peak {figures['python_peak_mib']:5.2f} MiB"
         f"  peak RSS {figures['rss_before_mib']:.0f} -> {figures['rss_after_mib']:.0f} MiB"
     )
-
-
-async def purge_processed_in_batches(db: Database, cutoff: datetime, batch: int) -> int:
-    """The batched alternative for a plain table: `batch` rows per transaction."""
-    removed = 0
-    while True:
-        count = await db.execute(
-            "DELETE FROM processed_event WHERE rowid IN (SELECT rowid FROM processed_event "
-            "WHERE processed_at < $1 LIMIT $2)",
-            to_text(cutoff),
-            batch,
-        )
-        removed += count
-        if count < batch:
-            return removed
-        await asyncio.sleep(0)
 
 
 async def bench_verify(
@@ -264,7 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=ROWS, help="expired rows (default 1e6)")
-    parser.add_argument("--batch", type=int, default=BATCH, help="rows per transaction")
+    parser.add_argument(
+        "--batch", type=int, default=None, help="rows per transaction (default: the bot's)"
+    )
     parser.add_argument("--work-dir", type=Path, default=None, help="where the files go")
     parser.add_argument("--json", action="store_true", help="print machine-readable results")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")

@@ -233,7 +233,7 @@ class AuditRepository:
 
     # -- the retention purge -------------------------------------------------------------
 
-    async def purge_before(self, cutoff: datetime, now: datetime, batch: int = 50_000) -> int:
+    async def purge_before(self, cutoff: datetime, now: datetime, batch: int = 20_000) -> int:
         """Remove the oldest entries, up to the first one at or after `cutoff`.
 
         Only a prefix of the chain goes (an older entry after a newer one stays until
@@ -242,20 +242,19 @@ class AuditRepository:
         appends an `audit.purge` entry naming it. Returns how many entries went.
         """
         await self.ensure_chained()
-        cutoff_text = to_text(cutoff)
+        # Entries appended meanwhile come after this one, so it is found once.
+        keep_from = await self.db.fetchval(
+            "SELECT seq FROM audit_event WHERE at >= $1 ORDER BY seq LIMIT 1", to_text(cutoff)
+        )
         removed = 0
         while True:
             async with self.db.transaction() as tx:
-                keep_from = await tx.fetchval(
-                    "SELECT seq FROM audit_event WHERE at >= $1 ORDER BY seq LIMIT 1",
-                    cutoff_text,
-                )
                 first = await tx.fetchval("SELECT MIN(seq) FROM audit_event")
                 if first is None or (keep_from is not None and keep_from <= first):
                     return removed
-                last = (keep_from - 1) if keep_from is not None else None
-                if last is None or last - first + 1 > batch:
-                    last = first + batch - 1
+                last = first + batch - 1
+                if keep_from is not None:
+                    last = min(last, keep_from - 1)
                 rows = await tx.fetch(
                     "SELECT seq, hash FROM audit_event WHERE seq <= $1 ORDER BY seq DESC LIMIT 1",
                     last,
@@ -273,6 +272,8 @@ class AuditRepository:
                 )
                 detail = {"up_to": anchor_seq, "hash": anchor_hash, "removed": count}
                 await self._append(tx, to_text(now), "system", PURGE_ACTION, "audit", detail)
+                if keep_from is None:
+                    keep_from = await tx.fetchval("SELECT MAX(seq) FROM audit_event")
             removed += count
             await asyncio.sleep(0)  # let waiting commands in between batches
 

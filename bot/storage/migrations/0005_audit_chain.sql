@@ -10,4 +10,3 @@ CREATE TABLE audit_anchor (
     hash TEXT NOT NULL,
     purged_at TEXT NOT NULL
 );
-CREATE INDEX audit_event_actor ON audit_event(actor);

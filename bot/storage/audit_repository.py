@@ -119,7 +119,6 @@ class _Walk:
     """The walker's state: constant size, whatever the chain's length."""
 
     expected_seq: int | None
-    expected_prev: str
     count: int = 0
     first: int | None = None
     last_purge: tuple[int, str] | None = field(default=None)
@@ -344,12 +343,9 @@ class AuditRepository:
         """Walk the whole chain in pages (constant memory) and report the first breach."""
         await self.ensure_chained()
         anchor = await self.anchor()
-        walk = _Walk(
-            expected_seq=anchor.seq + 1 if anchor else None,
-            expected_prev=anchor.hash if anchor else GENESIS,
-        )
+        walk = _Walk(expected_seq=anchor.seq + 1 if anchor else None)
         head: str | None = None
-        expected_prev = walk.expected_prev
+        expected_prev = anchor.hash if anchor else GENESIS
         async for rows in self._pages(page):
             for r in rows:
                 seq, at, actor, action, obj, detail_json, prev_hash, digest = r
@@ -359,7 +355,6 @@ class AuditRepository:
                 elif walk.first is None:
                     walk.first = seq
                 if seq != walk.expected_seq:
-                    walk.expected_prev = expected_prev
                     if seq > walk.expected_seq:
                         return self._broken(walk, walk.expected_seq, Breach.DELETED)
                     return self._broken(walk, seq, Breach.EDITED)  # kept below the anchor
@@ -367,7 +362,6 @@ class AuditRepository:
                     breach, original = await self._classify_content(r, anchor)
                     return self._broken(walk, seq, breach, original)
                 if prev_hash != expected_prev:
-                    walk.expected_prev = expected_prev
                     return await self._classify_link(walk, r, anchor)
                 if action == PURGE_ACTION:
                     detail = json.loads(detail_json)

@@ -134,3 +134,14 @@ async def test_the_retention_purge_keeps_the_chain(app: Haven) -> None:
     assert result.ok and result.first == 4
     reply = await run(app, COORDINATOR, "audit verify")
     assert reply.text.startswith("The audit trail is intact")
+
+
+async def test_a_failing_refusal_observer_never_hides_the_refusal(app: Haven) -> None:
+    async def broken(ctx, error) -> None:
+        raise RuntimeError("observer bug")
+
+    app.dispatcher.refusal_observers.insert(0, broken)
+    reply = await run(app, MEMBER, "audit show")
+    assert reply.kind is ReplyKind.ERROR and reply.text.startswith("You are not allowed")
+    # The audit's own observer still ran after the broken one.
+    assert [e.action for e in await app.audit.for_object("audit")] == ["command.refused"]

@@ -188,8 +188,9 @@ class AuditRepository:
     async def _chain_unchained(self, tx: Transaction, page: int = 2000) -> int:
         """Chain rows without a hash, oldest first, after the chained ones.
 
-        Only rows from before migration 0005 lack a hash, and they are older than every
-        chained row. Their detail is rewritten in canonical form first (same content).
+        Only rows from before the `audit_chain` migration lack a hash, and they are older
+        than every chained row. Their detail is first rewritten in canonical form (same
+        content).
         """
         chained = 0
         rows = await tx.fetch(

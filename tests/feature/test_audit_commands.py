@@ -94,13 +94,17 @@ async def test_a_member_is_refused_and_the_refusal_is_audited(app: Haven) -> Non
     refusals = (await app.audit.for_object("audit"))[before:]
     max_id = await person(app, MEMBER)
     assert [(e.actor, e.action, e.detail["command"]) for e in refusals] == [
-        (max_id, "command.refused", "audit show"),
-        (max_id, "command.refused", "audit verify"),
+        (max_id, "audit.refused", "audit show"),
+        (max_id, "audit.refused", "audit verify"),
     ]
     assert all(e.detail["reason"] == "error.no_permission" for e in refusals)
     # A refusal of an ordinary command is not audit material.
     await run(app, MEMBER, "tournament start", tournament="1")
     assert len(await app.audit.for_object("audit")) == before + 2
+    # A coordinator's bad filter is refused and audited too.
+    await run(app, COORDINATOR, "audit show", actor="nobody")
+    last = (await app.audit.for_object("audit"))[-1]
+    assert (last.action, last.detail["reason"]) == ("audit.refused", "audit.unknown_actor")
 
 
 async def test_verify_reports_ok_then_the_tampered_entry(app: Haven) -> None:
@@ -137,11 +141,11 @@ async def test_the_retention_purge_keeps_the_chain(app: Haven) -> None:
 
 
 async def test_a_failing_refusal_observer_never_hides_the_refusal(app: Haven) -> None:
-    async def broken(ctx, error) -> None:
+    async def broken(ctx, args) -> None:
         raise RuntimeError("observer bug")
 
-    app.dispatcher.refusal_observers.insert(0, broken)
+    app.dispatcher.on_permission_refused.insert(0, broken)
     reply = await run(app, MEMBER, "audit show")
     assert reply.kind is ReplyKind.ERROR and reply.text.startswith("You are not allowed")
     # The audit's own observer still ran after the broken one.
-    assert [e.action for e in await app.audit.for_object("audit")] == ["command.refused"]
+    assert [e.action for e in await app.audit.for_object("audit")] == ["audit.refused"]

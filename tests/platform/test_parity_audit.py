@@ -27,7 +27,7 @@ async def test_audit_show_and_verify(driver):
     assert refused.text.startswith("You are not allowed to use this command")
     assert "#" not in refused.text  # nothing of the audit leaks into a refusal
     refusals = [e for e in await driver.app.audit.for_object("audit")
-                if e.action == "command.refused"]  # fmt: skip
+                if e.action == "audit.refused"]  # fmt: skip
     assert [e.detail["command"] for e in refusals] == ["audit show"]
 
     ok = await driver.run(coordinator, "audit verify")

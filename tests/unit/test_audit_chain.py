@@ -178,8 +178,10 @@ async def test_deleting_beyond_the_purge_is_named(db: Database, audit: AuditRepo
 async def test_rows_from_before_the_chain_are_chained(tmp_path: Path) -> None:
     database = Database(tmp_path / "old.db")
     await database.open()
-    await migrate(database, [m for m in load_migrations() if m.version < 5])
-    for i in range(5):  # exactly as the repository wrote them before migration 0005
+    migrations = load_migrations()
+    chain = next(m.version for m in migrations if m.name == "audit_chain")
+    await migrate(database, [m for m in migrations if m.version < chain])
+    for i in range(5):  # exactly as the repository wrote them before the chain
         await database.execute(
             "INSERT INTO audit_event (at, actor, action, object, detail_json) "
             "VALUES ($1, $2, $3, $4, $5)",

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 DEFAULT_FEATURES: tuple[str, ...] = (
     "basics",
     "privacy",
+    "audit",
     "rota",
     "helpdesk",
     "tournaments",

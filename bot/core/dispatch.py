@@ -20,6 +20,7 @@ from bot.core.context import Actor, Context, MessageRef, PersonRef, RoomRef
 from bot.core.conversion import convert, decode_arg, encode_arg
 from bot.core.errors import UserError
 from bot.core.i18n import Catalogues, Translator, normalise_locale
+from bot.core.logsafe import describe_exception
 from bot.core.ports import (
     ChatPlatform,
     Clock,
@@ -136,9 +137,14 @@ class Dispatcher:
             return self.error_reply(translator, exc, platform, command)
         except UserError as exc:
             return self.error_reply(translator, exc)
-        except Exception:
+        except Exception as exc:
             reference = secrets.token_hex(4)
-            log.exception("command %s failed (reference %s)", command.qualified_name, reference)
+            log.error(
+                "command %s failed (reference %s)\n%s",
+                command.qualified_name,
+                reference,
+                describe_exception(exc),  # never the message: it may quote the person
+            )
             return Reply(
                 translator.gettext("error.internal", reference=reference),
                 kind=ReplyKind.ERROR,

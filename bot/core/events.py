@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.context import MessageRef, PersonRef, RoomRef
+from bot.core.logsafe import describe_exception
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,12 @@ class EventHub:
         for observer in self.message_observers:
             try:
                 await observer(event)
-            except Exception:
-                log.exception(
-                    "a message observer failed (room %s, message %s)",
+            except Exception as exc:
+                log.error(
+                    "a message observer failed (room %s, message %s)\n%s",
                     event.room.room_id,
                     event.message.message_id,
+                    describe_exception(exc),  # never the message: it may quote the text
                 )
 
     async def joined(self, event: MemberJoined) -> None:
@@ -101,5 +103,5 @@ class EventHub:
         for observer in self.join_observers:
             try:
                 await observer(event)
-            except Exception:
-                log.exception("a join observer failed")
+            except Exception as exc:
+                log.error("a join observer failed\n%s", describe_exception(exc))

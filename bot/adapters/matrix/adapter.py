@@ -31,6 +31,7 @@ from bot.core.dispatch import Invocation
 from bot.core.dry_run import DryRunModeration
 from bot.core.errors import HavenError, UserError
 from bot.core.events import IncomingMessage, MemberJoined
+from bot.core.logsafe import describe_exception
 from bot.core.replies import Attachment, Reply, ReplyKind
 from bot.storage.platform_state_repository import PlatformStateRepository
 
@@ -315,8 +316,9 @@ class MatrixAdapter:
                 log.warning("an encrypted message arrived; Haven serves unencrypted rooms only")
             elif isinstance(event, nio.UnknownEvent) and event.type == "m.space.child":
                 await self._refresh_allowed_rooms()
-        except Exception:
-            log.exception("handling a Matrix event failed")
+        except Exception as exc:
+            # Never the exception's message: on this path it may quote what someone wrote.
+            log.error("handling a Matrix event failed\n%s", describe_exception(exc))
 
     async def _publish_message(self, room_id: str, event: nio.RoomMessageText, text: str) -> None:
         author = self._person(room_id, event.sender)

@@ -100,7 +100,7 @@ def bind_arguments(command: Command, tokens: Sequence[Token]) -> dict[str, Any]:
             words.append(token.text)
             continue
         name, has_value, value = token.text[2:].partition("=")
-        param = command.param(name.replace("-", "_"))
+        param = command.param_shown_as(name.replace("-", "_"))
         if param is None or not param.option:
             raise ArgumentError("error.unknown_option", option=f"--{name}")
         if param.name in bound:

@@ -38,7 +38,9 @@ class Param:
     """One typed parameter of a command.
 
     Options (`option=True`) are given as `--name value` on Matrix and as optional slash
-    options on Discord; positional parameters come in declaration order.
+    options on Discord; positional parameters come in declaration order. `flag` is the
+    name people type and see when it cannot be the handler's argument name (`--for`:
+    `for` is a Python keyword); its option-name key is then `optname.<flag>`.
     """
 
     name: str
@@ -50,6 +52,12 @@ class Param:
     max_value: int | None = None
     max_length: int | None = 200
     option: bool = False
+    flag: str | None = None
+
+    @property
+    def shown_name(self) -> str:
+        """The name people type (`--shown_name`) and see in help and slash options."""
+        return self.flag or self.name
 
     @property
     def description_key(self) -> str:
@@ -125,6 +133,10 @@ class Command:
     def param(self, name: str) -> Param | None:
         """The parameter called `name`, if any."""
         return next((p for p in self.params if p.name == name), None)
+
+    def param_shown_as(self, shown: str) -> Param | None:
+        """The parameter people call `shown` (its flag, else its name), if any."""
+        return next((p for p in self.params if p.shown_name == shown), None)
 
 
 @dataclass(slots=True)

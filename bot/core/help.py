@@ -49,7 +49,7 @@ def command_help(command: Command, platform: ChatPlatform, t: Translator) -> str
         lines.append(t.gettext("help.params"))
         for param in command.params:
             marker = "" if param.required and not param.option else t.gettext("help.optional")
-            text = f"• {param.name}{marker}: {t.gettext(param.description_key)}"
+            text = f"• {param.shown_name}{marker}: {t.gettext(param.description_key)}"
             if param.choices:
                 names = ", ".join(param.choices)
                 text += " " + t.gettext("help.choices", choices=names)

@@ -40,7 +40,7 @@ async def scene_discussion_room(stage: DemoStage) -> None:
         await stage.member("Worker", power=20)
     for name in ("Fay", "Gus"):
         await stage.member(name)
-    reply = await stage.command("Worker", '!room open "Feeling left out online" --duration 1h')
+    reply = await stage.command("Worker", '!room open "Feeling left out online" --for 1h')
     number = int(re.search(r"#(\d+)", reply)[1])  # type: ignore[index]
     room = await stage.app.services["rooms"].repo.get(number)
     room_id = room.platform_room_id

@@ -60,7 +60,7 @@ def _matrix_line(app: Haven, command: str, args: dict[str, Any]) -> str:
             parts.append(_matrix_value(args[param.name]))
     for param in declared.options:
         if param.name in args and args[param.name] is not None:
-            parts.append(f"--{param.name}")
+            parts.append(f"--{param.shown_name}")
             parts.append(_matrix_value(args[param.name]))
     return " ".join(parts)
 
@@ -278,7 +278,11 @@ class DiscordDriver:
     async def run(self, who: dict[str, Any], command: str, /, **args: Any) -> Answer:
         declared = self.app.registry.get(command)
         assert declared is not None, command
-        options = {k: v for k, v in args.items() if v is not None}
+        options = {
+            (p.shown_name if (p := declared.param(k)) else k): v
+            for k, v in args.items()
+            if v is not None
+        }
         handle = await self.emulator.invoke_slash(
             who, self.lobby, command, options, locale=self.locale
         )

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.binding import ArgumentError, Token, bind_arguments, find_command, tokenize
+from bot.core.binding import (
+    ArgumentError,
+    TextCommandError,
+    Token,
+    bind_arguments,
+    find_command,
+    parse_command_line,
+    tokenize,
+)
 from bot.core.commands import Command, CommandRegistry, Param, ParamType
 
 
@@ -133,3 +141,24 @@ def test_binding_either_binds_or_refuses_cleanly(words: list[str]) -> None:
     except ArgumentError:
         return
     assert set(bound) <= {"name", "size", "public", "start"}
+
+
+def test_a_flag_is_what_people_type_while_the_handler_keeps_its_name() -> None:
+    async def handler(ctx, topic: str, duration=None) -> None: ...
+
+    registry = CommandRegistry()
+    registry.add(
+        Command(
+            "open",
+            handler,
+            group="room",
+            params=(
+                Param("topic", ParamType.STRING),
+                Param("duration", ParamType.DURATION, required=False, option=True, flag="for"),
+            ),
+        )
+    )
+    command, args = parse_command_line(registry, "room open games --for 2h", "!")
+    assert command.name == "open" and args == {"topic": "games", "duration": "2h"}
+    with pytest.raises(TextCommandError):
+        parse_command_line(registry, "room open games --duration 2h", "!")

@@ -37,7 +37,7 @@ def declared_keys(registry: CommandRegistry) -> set[str]:
             keys.add(f"group.{command.group}.description")
         for param in command.params:
             keys.add(param.description_key)
-            keys.add(f"optname.{param.name}")
+            keys.add(f"optname.{param.shown_name}")
             keys.update(param.choice_key(c) for c in param.choices)
     return keys
 

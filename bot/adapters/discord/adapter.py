@@ -513,7 +513,8 @@ class DiscordAdapter:
         parts = [f"/{command.qualified_name}"]
         for param in command.params:
             required = param.required and not param.option
-            parts.append(f"{param.name}:<…>" if required else f"[{param.name}:<…>]")
+            shown = param.shown_name
+            parts.append(f"{shown}:<…>" if required else f"[{shown}:<…>]")
         return " ".join(parts)
 
     def room_for(self, purpose: str) -> RoomRef | None:

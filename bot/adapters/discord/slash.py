@@ -72,7 +72,8 @@ def _callback(command: Command, english: Translator, run: Runner) -> Callable[..
         p.name: _text(english, p.description_key) for p in command.params
     }
     callback.__discord_app_commands_param_rename__ = {  # type: ignore[attr-defined]
-        p.name: locale_str(p.name, key=f"optname.{p.name}", slug=True) for p in command.params
+        p.name: locale_str(p.shown_name, key=f"optname.{p.shown_name}", slug=True)
+        for p in command.params
     }
     callback.__discord_app_commands_param_choices__ = {  # type: ignore[attr-defined]
         p.name: [

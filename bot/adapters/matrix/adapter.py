@@ -587,12 +587,12 @@ class MatrixAdapter:
         """`!group sub <param> [param] [--option <option>]`."""
         parts = [f"{self.settings.command_prefix}{command.qualified_name}"]
         for param in command.positionals:
-            parts.append(f"<{param.name}>" if param.required else f"[{param.name}]")
+            parts.append(f"<{param.shown_name}>" if param.required else f"[{param.shown_name}]")
         for param in command.options:
             if param.type is ParamType.BOOLEAN:
-                parts.append(f"[--{param.name}]")
+                parts.append(f"[--{param.shown_name}]")
             else:
-                parts.append(f"[--{param.name} <{param.name}>]")
+                parts.append(f"[--{param.shown_name} <{param.name}>]")
         return " ".join(parts)
 
     def room_for(self, purpose: str) -> RoomRef | None:

@@ -48,7 +48,7 @@ def declare(service: RoomService) -> list[Command]:
             capability=Capability.RUN_ROOMS,
             params=(
                 Param("topic", ParamType.TEXT, max_length=100),
-                Param("duration", ParamType.DURATION, required=False, option=True),
+                Param("duration", ParamType.DURATION, required=False, option=True, flag="for"),
                 Param("rules", ParamType.STRING, required=False, option=True, max_length=1000),
             ),
         ),

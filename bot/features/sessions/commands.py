@@ -60,7 +60,7 @@ def declare(service: SessionService) -> list[Command]:
                 Param("title", max_length=80),
                 Param("when", max_length=40),
                 Param("every", required=False, option=True, max_length=60),
-                Param("place", ParamType.ROOM, required=False, option=True),
+                Param("place", ParamType.ROOM, required=False, option=True, flag="room"),
                 Param("length", ParamType.DURATION, required=False, option=True),
                 Param("remind", ParamType.DURATION, required=False, option=True),
                 Param("zone", required=False, option=True, max_length=40),

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # On Discord there are no per-room joins: joining the guild means arriving in the lobby.
 GUILD_PURPOSE = "lobby"
+# How long a command waits for its notice before answering anyway.
+NOTICE_WAIT_SECONDS = 0.5
 
 
 class NoticeService:
@@ -90,7 +92,10 @@ class NoticeService:
         await self.people.touch(person_id, ctx.now)
         if await self.people.claim_notice(person_id, ctx.now):
             text = self.text(ctx.locale, ctx.translator, ctx.platform)
-            self._send_beside(ctx.platform, ctx.actor.identity, person_id, text)
+            task = self._send_beside(ctx.platform, ctx.actor.identity, person_id, text)
+            # Usually the notice comes first; a slow homeserver does not hold the answer up.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), NOTICE_WAIT_SECONDS)
 
     def forget(self, person_id: str) -> None:
         """Drop the in-memory last-seen mark (the person was erased)."""
@@ -123,12 +128,15 @@ class NoticeService:
         text = self.text(locale, self.catalogues.translator(locale), platform)
         self._send_beside(platform, event.person, person.person_id, text)
 
-    def _send_beside(self, platform: Any, person: PersonRef, person_id: str, text: str) -> None:
+    def _send_beside(
+        self, platform: Any, person: PersonRef, person_id: str, text: str
+    ) -> asyncio.Task[None]:
         # Opening a direct room can take seconds on a busy homeserver: the command's
         # answer, and the next events of the room, do not wait for it.
         task = asyncio.create_task(self._deliver(platform, person, person_id, text))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
+        return task
 
     async def drain(self) -> None:
         """Wait for notices still being sent (tests, shutdown)."""

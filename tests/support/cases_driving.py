@@ -11,7 +11,14 @@ from typing import Any
 
 from bot.core.context import MessageRef
 from bot.embedded.simulated_member import body
-from tests.support.drivers import Answer, _matrix_actions, _matrix_line, _seen, _strip_hints
+from tests.support.drivers import (
+    Answer,
+    _matrix_actions,
+    _matrix_line,
+    _seen,
+    _strip_hints,
+    _unsolicited,
+)
 
 
 async def run_discreet(
@@ -43,6 +50,7 @@ async def _next_private(driver: Any, who: Any) -> Answer:
             and e.get("type") == "m.room.message"
             and e.get("sender") == bot
             and e.get("event_id") not in _seen(who)
+            and not _unsolicited(driver.app, e)
         )
     )
     _seen(who).add(event["event_id"])

@@ -42,6 +42,10 @@ Such a refusal never reaches the feature, so a feature that must audit every ref
 access to its data (case files) registers one of these on `Dispatcher.on_permission_refused`.
 """
 
+SeenHook = Callable[[Context], Awaitable[None]]
+"""Runs with every command's context before it is handled (e.g. last-seen bookkeeping and
+the privacy notice on first contact). Must be cheap on the usual path; failures are logged."""
+
 
 @dataclass(frozen=True, slots=True)
 class Invocation:
@@ -80,6 +84,7 @@ class Dispatcher:
         self.default_locale = default_locale
         self.timezone = timezone
         self.on_permission_refused: list[PermissionRefused] = []
+        self.seen_hooks: list[SeenHook] = []
 
     # -- people and language -------------------------------------------------------------
 
@@ -123,6 +128,11 @@ class Dispatcher:
             message=invocation.message,
             extras={"zone": self.timezone},
         )
+        for hook in self.seen_hooks:
+            try:
+                await hook(ctx)
+            except Exception:
+                log.exception("a seen hook failed (command %s)", command.qualified_name)
         try:
             if not actor.can(command.capability):
                 await self._permission_refused(ctx, invocation.args)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from bot.core.ports import Person
 from bot.storage.database import Database
-from bot.storage.timestamps import utc_now_text
+from bot.storage.timestamps import to_text, utc_now_text
 
 
 class PeopleRepository:
@@ -93,3 +94,31 @@ class PeopleRepository:
             person_id,
         )
         return [(r["platform"], r["platform_user_id"]) for r in rows]
+
+    async def touch(self, person_id: str, now: datetime) -> None:
+        """Record that the person used Haven at `now` (identity retention runs from it)."""
+        await self.db.execute(
+            "UPDATE person SET last_seen_at = $1 WHERE person_id = $2", to_text(now), person_id
+        )
+
+    async def claim_notice(self, person_id: str, now: datetime) -> bool:
+        """Mark the privacy notice as shown; True only for the first caller, ever."""
+        changed = await self.db.execute(
+            "UPDATE person SET notice_at = $1 WHERE person_id = $2 AND notice_at IS NULL",
+            to_text(now),
+            person_id,
+        )
+        return changed == 1
+
+    async def release_notice(self, person_id: str) -> None:
+        """Undo `claim_notice` (the notice could not be delivered)."""
+        await self.db.execute("UPDATE person SET notice_at = NULL WHERE person_id = $1", person_id)
+
+    async def inactive_since(self, cutoff: datetime) -> list[str]:
+        """Ids of people not seen since before `cutoff` (never seen: since creation)."""
+        rows = await self.db.fetch(
+            "SELECT person_id FROM person WHERE COALESCE(last_seen_at, created_at) < $1 "
+            "ORDER BY person_id",
+            to_text(cutoff),
+        )
+        return [r["person_id"] for r in rows]

@@ -26,11 +26,13 @@ class PlatformStateRepository:
     async def set(self, key: str, value: str) -> None:
         """Store a value."""
         await self.db.execute(
-            "INSERT INTO platform_state (platform, key, value) VALUES ($1, $2, $3) "
-            "ON CONFLICT (platform, key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO platform_state (platform, key, value, updated_at) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (platform, key) DO UPDATE SET "
+            "value = excluded.value, updated_at = excluded.updated_at",
             self.platform,
             key,
             value,
+            utc_now_text(),
         )
 
     async def delete(self, key: str) -> None:

@@ -97,6 +97,7 @@ class MatrixDriver:
                     and e.get("type") == "m.room.message"
                     and e.get("sender") == self.space.bot.user_id
                     and e.get("event_id") not in _seen(who)
+                    and not _unsolicited(self.app, e)
                 )
             )
             _seen(who).add(private["event_id"])
@@ -240,6 +241,16 @@ _SEEN: dict[int, set[str]] = {}
 
 def _seen(who: SimulatedMember) -> set[str]:
     return _SEEN.setdefault(id(who), set())
+
+
+def _unsolicited(app: Haven, event: dict[str, Any]) -> bool:
+    """A private message that answers no command: the privacy notice, or a sent file."""
+    if event.get("content", {}).get("msgtype") in ("m.file", "m.image"):
+        return True
+    framework = app.services.get("framework")
+    notices = framework.notices.values() if framework is not None else ()
+    # The privacy notice sent on first contact starts with it (`privacy` shows a title first).
+    return any(body(event).startswith(f"🔒 {notice}") for notice in notices)
 
 
 def _strip_hints(text: str) -> str:

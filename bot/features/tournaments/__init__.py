@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.features.tournaments.commands import declare
+from bot.features.tournaments.personal_data import TournamentData
+from bot.features.tournaments.personal_repository import TournamentPersonalRepository
 from bot.features.tournaments.repository import TournamentRepository
 from bot.features.tournaments.service import Announcer, TournamentService
 
@@ -21,3 +23,4 @@ def setup(app: Haven) -> None:
     app.registry.extend(declare(service))
     app.on_started.append(service.reconcile)
     app.services["tournaments"] = service
+    app.personal_data.append(TournamentData(TournamentPersonalRepository(app.db)))

@@ -28,6 +28,7 @@ class Capability(StrEnum):
     MODERATE = "MODERATE"
     MANAGE_FRAMEWORK = "MANAGE_FRAMEWORK"
     MANAGE_ROTA = "MANAGE_ROTA"
+    TAKE_DUTY = "TAKE_DUTY"
     VIEW_AUDIT = "VIEW_AUDIT"
     ROUNDTABLE = "ROUNDTABLE"
 
@@ -37,12 +38,14 @@ _WORKER = {
     Capability.RUN_EVENTS,
     Capability.RUN_ROOMS,
     Capability.RUN_HELPDESK,
+    Capability.TAKE_DUTY,
 }
 _MODERATOR = {
     Capability.USE_BOT,
     Capability.REVIEW_CONCERNS,
     Capability.VIEW_CASES,
     Capability.MODERATE,
+    Capability.TAKE_DUTY,
 }
 
 DEFAULT_ROLE_CAPABILITIES: Mapping[Role, frozenset[Capability]] = {

@@ -157,8 +157,8 @@ async def test_manual_oncall_comes_first_and_expires(app: Haven, clock: MovableC
     assert (await run(app, BOB, BOTH, "oncall stop")).text == "You are off duty."
     assert await rota.on_duty(Duty.YOUTH_WORKER, clock.now()) == OnDuty()
     member = await run(app, KID, MEMBER, "oncall start")
-    assert member.kind is ReplyKind.ERROR and member.text.startswith("Only youth workers")
-    assert (await run(app, KID, MEMBER, "oncall who")).text.startswith("Only youth workers")
+    assert member.kind is ReplyKind.ERROR and member.text.startswith("You are not allowed")
+    assert (await run(app, KID, MEMBER, "oncall who")).text.startswith("You are not allowed")
     assert came == [(Duty.MODERATOR, ann), (Duty.YOUTH_WORKER, bob)]
     actions = [e.action for e in await app.audit.for_object("rota:moderator")]
     assert actions == ["rota.oncall_start"]

@@ -53,11 +53,12 @@ def declare(service: RotaService) -> list[Command]:
                 Param("duty", ParamType.CHOICE, required=False, choices=DUTIES, option=True),
                 Param("length", ParamType.DURATION, required=False, option=True),
             ),
+            capability=Capability.TAKE_DUTY,
             check=service.check_oncall_start,
             private=True,
         ),
-        Command("stop", stop, group="oncall", check=service.check_staff, private=True),
-        Command("who", who, group="oncall", check=service.check_staff, private=True),
+        Command("stop", stop, group="oncall", capability=Capability.TAKE_DUTY, private=True),
+        Command("who", who, group="oncall", capability=Capability.TAKE_DUTY, private=True),
         Command(
             "set",
             set_,
@@ -88,7 +89,7 @@ def declare(service: RotaService) -> list[Command]:
             show,
             group="rota",
             params=(Param("week", ParamType.BOOLEAN, required=False, option=True),),
-            check=service.check_staff,
+            capability=Capability.TAKE_DUTY,
             private=True,
         ),
     ]

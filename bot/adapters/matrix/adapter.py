@@ -494,7 +494,7 @@ class MatrixAdapter:
             "msgtype": "m.notice",
             "body": text,
             "format": "org.matrix.custom.html",
-            "formatted_body": render_html(text, reply.mentions),
+            "formatted_body": render_html(text, reply.mentions, reply.spoilers),
             "m.mentions": {"user_ids": sorted({p.user_id for p in reply.mentions})},
         }
         if reply_to is not None:
@@ -614,3 +614,26 @@ class MatrixAdapter:
         room_id = await self.private_room(person.user_id)
         event_id = await self._send(room_id, reply)
         return MessageRef(PLATFORM, room_id, event_id)
+
+    async def fetch_message(self, room_id: str, message_id: str) -> MessageRef | None:
+        """A message by id (e.g. one a member links to in a report), if Haven can read it."""
+        response = await self.client.room_get_event(room_id, message_id)
+        if not isinstance(response, nio.RoomGetEventResponse):
+            return None
+        event = response.event
+        author = self._person(room_id, event.sender)
+        link = f"https://matrix.to/#/{room_id}/{message_id}"
+        body = getattr(event, "body", None)
+        return MessageRef(PLATFORM, room_id, message_id, author, body, link)
+
+    async def members_with_role(self, role: str) -> list[PersonRef]:
+        """Members of the space who hold `role` (by power level or the configured lists)."""
+        wanted = Role(role)
+        space = self.settings.space_id
+        users: set[str] = set(self.settings.roles.users.get(wanted, []))
+        if space and space in self.client.rooms:
+            for user_id in self.client.rooms[space].users:
+                if wanted in self._roles(user_id):
+                    users.add(user_id)
+        users.discard(self.client.user_id)
+        return [PersonRef(PLATFORM, user_id) for user_id in sorted(users)]

@@ -1,1 +1,57 @@
-"""Safety: detection of concerns, the review queue and escalation."""
+"""Safety: concerns from the detector, member reports and the help desk, reviewed by people.
+
+Software may notice; only a person decides. The detector and reports only queue a concern;
+moderators see it in their room, the on-duty moderator is pinged and, without an
+acknowledgement in time, the backup and then the coordinators.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.core.detection import Detector
+from bot.features.safety.commands import declare
+from bot.features.safety.config import load_safety_config
+from bot.features.safety.observer import DetectorObserver, screened_rooms
+from bot.features.safety.privacy import SafetyPersonalData, purge_hook
+from bot.features.safety.reports import Reports
+from bot.features.safety.repository import SafetyRepository
+from bot.features.safety.service import SafetyService
+
+if TYPE_CHECKING:
+    from bot.app import Haven
+
+log = logging.getLogger(__name__)
+
+
+def load_default_detector() -> Detector | None:
+    """The lexicon detector (`bot.features.safety.detection`), or None when not installed."""
+    try:
+        from bot.features.safety.detection import load_detector  # type: ignore[attr-defined]
+    except ImportError:
+        log.warning("no detector installed: messages are not screened (reports still work)")
+        return None
+    return load_detector()
+
+
+def setup(app: Haven) -> None:
+    """Wire the queue, the detector observer, reports, commands, escalation and privacy."""
+    service = SafetyService(app, SafetyRepository(app.db), load_safety_config())
+    reports = Reports(service)
+    loaded: list[Detector | None] = []
+
+    def detector() -> Detector | None:
+        # Loaded on first use, so start-up stays fast; a test may set `service.detector`.
+        if service.detector is not None:
+            return service.detector
+        if not loaded:
+            loaded.append(load_default_detector())
+        return loaded[0]
+
+    app.events.on_message(DetectorObserver(service, detector, screened_rooms(app)))
+    app.registry.extend(declare(service, reports))
+    app.on_started.append(service.reconcile)
+    app.purge_hooks.append(purge_hook(service))
+    app.personal_data.append(SafetyPersonalData(service))
+    app.services["safety"] = service

@@ -632,7 +632,9 @@ class MatrixAdapter:
         space = self.settings.space_id
         users: set[str] = set(self.settings.roles.users.get(wanted, []))
         if space and space in self.client.rooms:
-            for user_id in self.client.rooms[space].users:
+            room = self.client.rooms[space]
+            # Members are lazy-loaded: people with a role have an explicit power level.
+            for user_id in {*room.users, *room.power_levels.users}:
                 if wanted in self._roles(user_id):
                     users.add(user_id)
         users.discard(self.client.user_id)

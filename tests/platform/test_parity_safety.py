@@ -1,0 +1,154 @@
+"""The safety pipeline on both platforms: flagged messages, reports, escalation, restart."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.core.capabilities import Role
+from tests.platform.parity_fixtures import start_discord_haven
+from tests.support.drivers import DiscordDriver
+from tests.support.safety_platform import (
+    ROSTER,
+    bot_texts_seen,
+    member,
+    moderators_room,
+    person_id,
+    posted,
+    report,
+    run_private,
+    safety_setup,
+    staff,
+)
+
+
+@pytest.fixture
+def haven_setup():
+    ROSTER.primary, ROSTER.backup = (), ()
+    return safety_setup
+
+
+@pytest.fixture
+async def discord_driver(
+    discord_emulator, discord_harness, tmp_path: Path, haven_setup
+) -> AsyncIterator[DiscordDriver]:
+    """The parity Discord driver, with a moderators channel configured."""
+    app, guild, lobby, roles = await start_discord_haven(
+        discord_emulator, tmp_path / "haven.db", haven_setup, purpose_channels=("moderators",)
+    )
+    driver = DiscordDriver(app, discord_emulator, guild, lobby, roles)
+    yield driver
+    await driver.app.close()
+
+
+def token() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+async def test_flagged_message_reaches_the_on_duty_moderator(driver):
+    mod = await staff(driver, "mod")
+    ann = await member(driver, "ann")
+    ROSTER.primary = (await person_id(driver, mod),)
+    mark = token()
+    await driver.post(ann, f"{mark} i want to hurtmyself")
+    card = await posted(driver, mod, mark)
+    assert card["room"] == moderators_room(driver)
+    assert f"||{mark} i want to hurtmyself||" in card["text"] and "URGENT" in card["text"]
+    concern = next(iter(await driver.app.services["safety"].repo.listing(["open"])))
+    ping = await posted(driver, mod, f"concern #{concern.concern_id} (URGENT) needs a reviewer")
+    assert driver.person(mod).user_id in ping["text"]
+    assert ping["room"] == moderators_room(driver)
+    if driver.platform == "matrix":
+        assert driver.person(mod).user_id in ping["raw"]["content"]["m.mentions"]["user_ids"]
+        assert "data-mx-spoiler" in card["raw"]["content"]["formatted_body"]
+    else:
+        assert driver.person(mod).user_id in [u["id"] for u in ping["raw"]["mentions"]]
+    # Its own thread (Discord) or room (Matrix), with the on-duty moderator in it.
+    assert concern.thread_room_id is None  # listing() was read before the thread was opened
+    stored = await driver.app.services["safety"].repo.get(concern.concern_id)
+    assert stored.thread_room_id is not None
+    # Urgent risk: the young person got help resources privately.
+    help_text = await posted(driver, ann, "112")
+    assert help_text["room"] != driver.lobby_ref.room_id
+    # Only a person decides: acknowledging stops escalation.
+    answer = await run_private(driver, mod, "concern ack", concern_id=concern.concern_id)
+    assert answer.private and answer.text.startswith(f"You took concern #{concern.concern_id}")
+    assert (
+        await driver.app.services["safety"].repo.get(concern.concern_id)
+    ).status == "acknowledged"
+    planned = getattr(driver.adapter.moderation, "planned", [])
+    assert planned == []
+
+
+async def test_a_report_keeps_the_reporter_hidden(driver):
+    mod = await staff(driver, "mod")
+    ann, ben = await member(driver, "zoya"), await member(driver, "ben")
+    ROSTER.primary = (await person_id(driver, mod),)
+    mark = token()
+    target = await driver.post(ben, f"{mark} you are worthless")
+    thanks = await report(driver, ann, target, "bullying")
+    assert thanks.startswith("Thank you. Your report reached the moderators.")
+    card = await posted(driver, mod, mark)
+    ann_ref = driver.person(ann)
+    assert "reported by a member" in card["text"]
+    assert ann_ref.user_id not in card["text"] and "zoya" not in card["text"].lower()
+    # Neither the reported member nor the lobby saw anything of it.
+    ben_saw = await bot_texts_seen(driver, ben)
+    assert not [t for t in ben_saw if mark in t or "report" in t.lower()]
+    [concern] = [
+        c
+        for c in await driver.app.services["safety"].repo.listing(["open"])
+        if mark in c.view.excerpt
+    ]
+    assert concern.view.source == "report"
+    # A moderator may reveal the reporter only with a reason, audited.
+    revealed = await run_private(
+        driver,
+        mod,
+        "concern reporter",
+        concern_id=concern.concern_id,
+        access_reason="needed for a case",
+    )
+    assert revealed.private and ann_ref.user_id in revealed.text
+    audit = await driver.app.audit.for_object(f"concern:{concern.concern_id}")
+    assert [e.action for e in audit][-1] == "concern.reporter.reveal"
+    refused = await run_private(driver, ben, "concern show", concern_id=concern.concern_id)
+    assert mark not in refused.text and "Only moderators" in refused.text
+
+
+async def test_unacknowledged_concern_re_pings_backup_then_coordinator_across_a_restart(driver):
+    mod, backup = await staff(driver, "mod"), await staff(driver, "backup")
+    boss = await staff(driver, "boss", Role.COORDINATOR)
+    ann = await member(driver, "ann")
+    ROSTER.primary = (await person_id(driver, mod),)
+    ROSTER.backup = (await person_id(driver, backup),)
+    mark = token()
+    await driver.post(ann, f"{mark} there is a bombthreat at school")  # high: 30 minutes
+    await posted(driver, mod, mark)
+    concern = next(
+        c
+        for c in await driver.app.services["safety"].repo.listing(["open"])
+        if mark in c.view.excerpt
+    )
+    cid = concern.concern_id
+    await posted(driver, mod, f"concern #{cid} (high) needs a reviewer")
+    now = datetime.now(UTC)
+    job = f"concern:{cid}:deadline"
+    await driver.app.scheduler.run_due(now + timedelta(minutes=10))
+    assert await driver.app.scheduler.jobs.get_pending(job) is not None
+    await driver.restart()  # the deadline survives a restart
+    safety_setup(driver.app)
+    assert await driver.app.scheduler.run_due(now + timedelta(minutes=31)) >= 1
+    backup_ping = await posted(driver, backup, f"(backup): concern #{cid}")
+    assert driver.person(backup).user_id in backup_ping["text"]
+    assert driver.person(mod).user_id not in backup_ping["text"]
+    assert await driver.app.scheduler.run_due(now + timedelta(minutes=62)) >= 1
+    boss_ping = await posted(driver, boss, f"(coordinator): concern #{cid}")
+    assert driver.person(boss).user_id in boss_ping["text"]
+    # Nobody after the coordinators: escalation ends there (the other jobs are not ours).
+    assert await driver.app.scheduler.jobs.get_pending(job) is None
+    assert (await driver.app.services["safety"].repo.get(cid)).escalation_step == 2

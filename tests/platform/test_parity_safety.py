@@ -152,3 +152,45 @@ async def test_unacknowledged_concern_re_pings_backup_then_coordinator_across_a_
     # Nobody after the coordinators: escalation ends there (the other jobs are not ours).
     assert await driver.app.scheduler.jobs.get_pending(job) is None
     assert (await driver.app.services["safety"].repo.get(cid)).escalation_step == 2
+
+
+async def _admin(synapse_url: str, token: str, method: str, path: str, body: dict) -> int:
+    import aiohttp
+
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(method, synapse_url + path, json=body, headers=headers) as resp,
+    ):
+        await resp.read()
+        return resp.status
+
+
+async def test_homeserver_event_reports_become_concerns(matrix_driver, synapse_admin, synapse_url):
+    driver = matrix_driver
+    bot = driver.space.bot.user_id
+    promote = f"/_synapse/admin/v2/users/{bot}"
+    assert await _admin(synapse_url, synapse_admin.access_token, "PUT", promote, {"admin": True})
+    try:
+        mod = await staff(driver, "mod")
+        ROSTER.primary = (await person_id(driver, mod),)
+        ann, ben = await member(driver, "zoya"), await member(driver, "ben")
+        homeserver = driver.app.services["safety"].homeserver
+        assert await homeserver.poll() == 0  # the first poll notes where reports stand
+        mark = token()
+        event_id = await ben.send(driver.lobby, f"{mark} a nasty message")
+        path = f"/_matrix/client/v3/rooms/{driver.lobby}/report/{event_id}"
+        status = await _admin(synapse_url, ann.access_token, "POST", path, {"reason": "abuse"})
+        assert status == 200
+        assert await homeserver.poll() == 1
+        assert await homeserver.poll() == 0  # never twice
+        [concern] = [
+            c
+            for c in await driver.app.services["safety"].repo.listing(["open"])
+            if mark in c.view.excerpt
+        ]
+        assert concern.view.source == "report" and concern.view.message_id == event_id
+        card = await posted(driver, mod, mark)
+        assert "reported by a member" in card["text"] and ann.user_id not in card["text"]
+    finally:
+        await _admin(synapse_url, synapse_admin.access_token, "PUT", promote, {"admin": False})

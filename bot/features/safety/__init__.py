@@ -8,11 +8,13 @@ acknowledgement in time, the backup and then the coordinators.
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from bot.core.detection import Detector
 from bot.features.safety.commands import declare
-from bot.features.safety.config import load_safety_config
+from bot.features.safety.config import DEFAULT_PATH, load_safety_config
+from bot.features.safety.homeserver import HomeserverReports
 from bot.features.safety.observer import DetectorObserver, screened_rooms
 from bot.features.safety.privacy import SafetyPersonalData, purge_hook
 from bot.features.safety.reports import Reports
@@ -37,7 +39,8 @@ def load_default_detector() -> Detector | None:
 
 def setup(app: Haven) -> None:
     """Wire the queue, the detector observer, reports, commands, escalation and privacy."""
-    service = SafetyService(app, SafetyRepository(app.db), load_safety_config())
+    path = os.environ.get("HAVEN_SAFETY_CONFIG") or DEFAULT_PATH
+    service = SafetyService(app, SafetyRepository(app.db), load_safety_config(path))
     reports = Reports(service)
     loaded: list[Detector | None] = []
 
@@ -52,6 +55,9 @@ def setup(app: Haven) -> None:
     app.events.on_message(DetectorObserver(service, detector, screened_rooms(app)))
     app.registry.extend(declare(service, reports))
     app.on_started.append(service.reconcile)
+    homeserver = HomeserverReports(service)
+    app.on_started.append(homeserver.ensure_scheduled)
+    service.homeserver = homeserver
     app.purge_hooks.append(purge_hook(service))
     app.personal_data.append(SafetyPersonalData(service))
     app.services["safety"] = service

@@ -62,6 +62,7 @@ class SafetyService:
         self.repo = repo
         self.config = config
         self.detector: Detector | None = None  # set by tests; else the installed detector
+        self.homeserver: Any = None  # the Synapse event-report poller (set in setup)
         app.scheduler.register(DEADLINE_JOB, self._deadline_job)
 
     # -- the API for other features (app.services["safety"]) ----------------------------
@@ -168,7 +169,10 @@ class SafetyService:
                 buttons=cards.card_buttons(t.gettext, concern_id),
                 spoilers=True,
             )
-            sent = await platform.send(room, card)
+            # A crash between posting and remembering the card must not post it twice.
+            once = getattr(platform, "send_once", None)
+            key = f"haven-concern-{concern_id}-{int(concern.view.created_at.timestamp() * 1000)}"
+            sent = await (once(room, card, key) if once is not None else platform.send(room, card))
             await self.repo.set_card(concern_id, platform.name, room.room_id, sent.message_id)
             if self.config.concern_rooms:
                 await self._open_thread(platform, room, concern, card)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.core.conversion import parse_duration
 from bot.core.detection import Category, Severity
@@ -29,6 +29,14 @@ def _duration(value: str) -> timedelta:
     return parsed
 
 
+def _check_duration(value: str) -> str:
+    _duration(value)
+    return value
+
+
+Duration = Annotated[str, AfterValidator(_check_duration)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -37,13 +45,7 @@ class HomeserverReports(_Strict):
     """Polling Synapse's event reports (only works when the bot is a server admin)."""
 
     enabled: bool = True
-    every: str = "60s"
-
-    @field_validator("every")
-    @classmethod
-    def _shape(cls, value: str) -> str:
-        _duration(value)
-        return value
+    every: Duration = "60s"
 
     @property
     def interval(self) -> timedelta:
@@ -54,7 +56,7 @@ class HomeserverReports(_Strict):
 class SafetyConfig(_Strict):
     """The whole safety file."""
 
-    deadlines: dict[Severity, str]
+    deadlines: dict[Severity, Duration]
     urgent_risk: list[Category] = Field(
         default_factory=lambda: [Category.SELF_HARM, Category.VIOLENCE_THREAT]
     )
@@ -65,12 +67,10 @@ class SafetyConfig(_Strict):
 
     @field_validator("deadlines")
     @classmethod
-    def _deadline_shapes(cls, value: dict[Severity, str]) -> dict[Severity, str]:
+    def _every_severity(cls, value: dict[Severity, str]) -> dict[Severity, str]:
         missing = set(Severity) - set(value)
         if missing:
             raise ValueError(f"a deadline is needed for {', '.join(sorted(missing))}")
-        for raw in value.values():
-            _duration(raw)
         return value
 
     @model_validator(mode="after")

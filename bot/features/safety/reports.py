@@ -20,7 +20,9 @@ from bot.features.safety.model import NewReport, Source
 if TYPE_CHECKING:
     from bot.features.safety.service import SafetyService
 
-_MATRIX_LINK = re.compile(r"^https://matrix\.to/#/(![^/?\s]+|#[^/?\s]+)/(\$[^?\s]+)")
+_MATRIX_LINK = re.compile(
+    r"^https://matrix\.to/#/((?:!|%21|#|%23)[^/?\s]+)/((?:\$|%24)[^?\s]+)", re.IGNORECASE
+)
 _DISCORD_LINK = re.compile(
     r"^https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/(\d+|@me)/(\d+)/(\d+)$"
 )

@@ -254,13 +254,16 @@ class SafetyService:
             return step
         t = self._translator()
         minutes = int(self.config.deadline(concern.view.severity).total_seconds() // 60)
+        deadline = (
+            f"{minutes // 60} h" if minutes >= 120 and minutes % 60 == 0 else f"{minutes} min"
+        )
         key = ("safety.ping.primary", "safety.ping.backup", "safety.ping.coordinator")[step]
         text = t.gettext(
             key,
             mentions=" ".join(platform.mention(p) for p in targets),
             id=concern_id,
             severity=t.gettext(f"safety.severity.{concern.view.severity}"),
-            minutes=minutes,
+            deadline=deadline,
         )
         room = RoomRef(concern.card_platform, concern.card_room_id)
         await platform.send(room, Reply(text, mentions=tuple(targets)))

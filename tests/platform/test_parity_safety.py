@@ -24,6 +24,7 @@ from tests.support.safety_platform import (
     safety_setup,
     staff,
 )
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -68,9 +69,12 @@ async def test_flagged_message_reaches_the_on_duty_moderator(driver):
     else:
         assert driver.person(mod).user_id in [u["id"] for u in ping["raw"]["mentions"]]
     # Its own thread (Discord) or room (Matrix), with the on-duty moderator in it.
-    assert concern.thread_room_id is None  # listing() was read before the thread was opened
-    stored = await driver.app.services["safety"].repo.get(concern.concern_id)
-    assert stored.thread_room_id is not None
+    repo = driver.app.services["safety"].repo
+
+    async def has_room() -> bool:
+        return (await repo.get(concern.concern_id)).thread_room_id is not None
+
+    await eventually(has_room, 15)
     # Urgent risk: the young person got help resources privately.
     help_text = await posted(driver, ann, "112")
     assert help_text["room"] != driver.lobby_ref.room_id

@@ -45,7 +45,7 @@ def card_text(t: Translate, concern: Concern) -> str:
         lines.append(t("safety.card.excerpt", excerpt=hide(view.excerpt)))
     if view.link:
         lines.append(t("safety.card.link", link=view.link))
-    if view.source == Source.REPORT.value or concern.report_count:
+    if view.source == Source.REPORT.value:
         lines.append(t("safety.card.reported", count=max(concern.report_count, 1)))
     lines.append(t("safety.card.status", status=t(f"safety.status.{view.status}")))
     return "\n".join(lines)

@@ -174,9 +174,10 @@ class SafetyService:
             key = f"haven-concern-{concern_id}-{int(concern.view.created_at.timestamp() * 1000)}"
             sent = await (once(room, card, key) if once is not None else platform.send(room, card))
             await self.repo.set_card(concern_id, platform.name, room.room_id, sent.message_id)
+            await self._ping(concern_id, 0)
+            # The concern's own room comes after the ping: creating a room is the slow part.
             if self.config.concern_rooms:
                 await self._open_thread(platform, room, concern, card)
-            await self._ping(concern_id, 0)
         except Exception:
             log.exception("concern %d: showing it to moderators failed", concern_id)
         if self._urgent_risk(concern):
@@ -243,6 +244,7 @@ class SafetyService:
         platform = self.app.platform(concern.card_platform)
         now = self.app.clock.now()
         targets: list[PersonRef] = []
+        asked = step
         while step <= LAST_STEP:
             targets = await self._targets(platform, step, now)
             if targets or step == LAST_STEP:
@@ -258,6 +260,8 @@ class SafetyService:
             f"{minutes // 60} h" if minutes >= 120 and minutes % 60 == 0 else f"{minutes} min"
         )
         key = ("safety.ping.primary", "safety.ping.backup", "safety.ping.coordinator")[step]
+        if asked == 0 and step == LAST_STEP:
+            key = "safety.ping.nobody_on_duty"
         text = t.gettext(
             key,
             mentions=" ".join(platform.mention(p) for p in targets),

@@ -134,7 +134,6 @@ async def test_unacknowledged_concern_goes_to_backup_then_coordinator(tmp_path: 
     # A restart in the middle keeps the deadline.
     await app.close()
     app = await build(tmp_path / "h.db", clock)
-    await app.scheduler.start()
     platform = platform_of(app)
     clock.advance(timedelta(minutes=2))
     assert await app.scheduler.run_due() == 1

@@ -23,6 +23,7 @@ from tests.support.safety_platform import (
     run_private,
     safety_setup,
     staff,
+    use_fake_roster,
 )
 from tests.support.waiting import eventually
 
@@ -53,7 +54,8 @@ def token() -> str:
 async def test_flagged_message_reaches_the_on_duty_moderator(driver):
     mod = await staff(driver, "mod")
     ann = await member(driver, "ann")
-    ROSTER.primary = (await person_id(driver, mod),)
+    on_call = await run_private(driver, mod, "oncall start")  # the real rota
+    assert on_call.private
     mark = token()
     await driver.post(ann, f"{mark} i want to hurtmyself")
     card = await posted(driver, mod, mark)
@@ -91,7 +93,7 @@ async def test_flagged_message_reaches_the_on_duty_moderator(driver):
 async def test_a_report_keeps_the_reporter_hidden(driver):
     mod = await staff(driver, "mod")
     ann, ben = await member(driver, "zoya"), await member(driver, "ben")
-    ROSTER.primary = (await person_id(driver, mod),)
+    await run_private(driver, mod, "oncall start")
     mark = token()
     target = await driver.post(ben, f"{mark} you are worthless")
     thanks = await report(driver, ann, target, "bullying")
@@ -128,6 +130,7 @@ async def test_unacknowledged_concern_re_pings_backup_then_coordinator_across_a_
     mod, backup = await staff(driver, "mod"), await staff(driver, "backup")
     boss = await staff(driver, "boss", Role.COORDINATOR)
     ann = await member(driver, "ann")
+    use_fake_roster(driver.app)  # a backup without scheduling shifts
     ROSTER.primary = (await person_id(driver, mod),)
     ROSTER.backup = (await person_id(driver, backup),)
     mark = token()
@@ -146,6 +149,7 @@ async def test_unacknowledged_concern_re_pings_backup_then_coordinator_across_a_
     assert await driver.app.scheduler.jobs.get_pending(job) is not None
     await driver.restart()  # the deadline survives a restart
     safety_setup(driver.app)
+    use_fake_roster(driver.app)
     assert await driver.app.scheduler.run_due(now + timedelta(minutes=31)) >= 1
     backup_ping = await posted(driver, backup, f"(backup): concern #{cid}")
     assert driver.person(backup).user_id in backup_ping["text"]
@@ -177,6 +181,7 @@ async def test_homeserver_event_reports_become_concerns(matrix_driver, synapse_a
     assert await _admin(synapse_url, synapse_admin.access_token, "PUT", promote, {"admin": True})
     try:
         mod = await staff(driver, "mod")
+        use_fake_roster(driver.app)
         ROSTER.primary = (await person_id(driver, mod),)
         ann, ben = await member(driver, "zoya"), await member(driver, "ben")
         homeserver = driver.app.services["safety"].homeserver

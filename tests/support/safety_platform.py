@@ -19,9 +19,13 @@ from tests.support.waiting import eventually
 ROSTER = FakeRoster()
 
 
-def safety_setup(app: Any) -> None:
-    """Test rota and detector, and the Discord lobby counted as a screened lobby."""
+def use_fake_roster(app: Any) -> None:
+    """Replace the rota with `ROSTER` (for a backup without scheduling shifts)."""
     app.services["rota"] = ROSTER
+
+
+def safety_setup(app: Any) -> None:
+    """The test detector, and the Discord lobby counted as a screened lobby."""
     app.services["safety"].detector = WordDetector()
 
     async def lobby(room: Any) -> str | None:
@@ -176,4 +180,5 @@ __all__ = [
     "run_private",
     "safety_setup",
     "staff",
+    "use_fake_roster",
 ]

@@ -48,3 +48,10 @@ def test_spoilers_hide_the_excerpt_on_both_platforms() -> None:
     html = render_html(f"Message: {hidden}", spoilers=True)
     assert html == "Message: <span data-mx-spoiler>look | | at this</span>"
     assert "data-mx-spoiler" not in render_html(f"Message: {hidden}")
+
+
+def test_the_lexicon_detector_is_found() -> None:
+    from bot.features.safety import load_default_detector
+
+    detector = load_default_detector()
+    assert detector is not None and not detector.scan("what a lovely day").flagged

@@ -311,3 +311,17 @@ async def test_export_erase_and_purge(app: Haven) -> None:
     app.services["cases"].held.clear()
     counts = await app.services["retention"].purge(T0 + timedelta(days=400))
     assert counts["concern"] == 1 and await service.repo.count() == 0
+
+
+async def test_open_case_with_the_real_case_files(tmp_path: Path) -> None:
+    app = await build(tmp_path / "h.db", MovableClock(T0), cases=False)
+    try:
+        await say(app, ANN, "hatewords")
+        [concern] = await app.services["safety"].repo.listing(["open"])
+        cid = str(concern.concern_id)
+        done = await run(app, MOD, MODERATOR, "concern case", concern_id=cid)
+        assert done.kind is ReplyKind.INFO and f"Concern #{cid} is now in case #" in done.text
+        assert concern.concern_id in await app.services["cases"].held_concern_ids()
+        assert (await app.services["safety"].get_concern(concern.concern_id)).status == "case"
+    finally:
+        await app.close()

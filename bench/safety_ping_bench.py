@@ -58,6 +58,7 @@ from bot.embedded.synapse import EmbeddedSynapse, find_free_port
 
 PING_TEXT = "needs a reviewer"
 FLAG_WORD = "benchthreat"
+FLAGGED = f"{FLAG_WORD} I will bomb the school tomorrow"
 _ENV_CONFIG = "BENCH_SAFETY_CONFIG"
 
 
@@ -84,8 +85,7 @@ async def serve_haven(config: Path) -> None:
         from bot.features.safety.detection import load_detector  # type: ignore[attr-defined]
 
         detector: Any = load_detector()
-        flagged = detector.scan(f"{FLAG_WORD} I will bomb the school tomorrow").flagged
-        if not flagged:
+        if not detector.scan(f"{FLAGGED} 1a2b3c").flagged:
             detector = KeywordDetector()
     except ImportError:
         detector = KeywordDetector()
@@ -141,7 +141,7 @@ class PingProbe(Probe):
             f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/send/m.room.message/"
             f"{uuid.uuid4().hex}"
         )
-        body = {"msgtype": "m.text", "body": f"{FLAG_WORD} {uuid.uuid4().hex[:6]} at school"}
+        body = {"msgtype": "m.text", "body": f"{FLAGGED} {uuid.uuid4().hex[:6]}"}
         started = time.perf_counter()
         await self._request("PUT", path, body)
         try:

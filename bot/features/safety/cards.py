@@ -93,5 +93,6 @@ def helpline_lines(services: Sequence[Any], language: str) -> list[str]:
             if value
         ]
         name = getattr(service, "name", str(service))
+        ways = [w for w in ways if w not in name]  # "112: 112" says it once
         lines.append(f"{name}: {', '.join(ways)}" if ways else name)
     return lines

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# Checked by `haven check-config` (file name beside the framework file -> loader).
+CONFIG_FILES = {"safety.yaml": load_safety_config}
+
+
 def load_default_detector() -> Detector | None:
     """The lexicon detector (`bot.features.safety.detection`), or None when not installed."""
     try:
@@ -38,8 +42,12 @@ def load_default_detector() -> Detector | None:
 
 
 def setup(app: Haven) -> None:
-    """Wire the queue, the detector observer, reports, commands, escalation and privacy."""
-    path = os.environ.get("HAVEN_SAFETY_CONFIG") or DEFAULT_PATH
+    """Wire the queue, the detector observer, reports, commands, escalation and privacy.
+
+    `config/safety.yaml` sits beside the framework file (`HAVEN_SAFETY_CONFIG` overrides).
+    """
+    beside = app.settings.framework.parent / "safety.yaml"
+    path = os.environ.get("HAVEN_SAFETY_CONFIG") or (beside if beside.exists() else DEFAULT_PATH)
     service = SafetyService(app, SafetyRepository(app.db), load_safety_config(path))
     reports = Reports(service)
     loaded: list[Detector | None] = []

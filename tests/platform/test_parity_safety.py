@@ -203,3 +203,30 @@ async def test_homeserver_event_reports_become_concerns(matrix_driver, synapse_a
         assert "reported by a member" in card["text"] and ann.user_id not in card["text"]
     finally:
         await _admin(synapse_url, synapse_admin.access_token, "PUT", promote, {"admin": False})
+
+
+async def test_a_report_by_link_in_private(driver):
+    mod = await staff(driver, "mod")
+    ann, ben = await member(driver, "zoya"), await member(driver, "ben")
+    await run_private(driver, mod, "oncall start")
+    mark = token()
+    target = await driver.post(ben, f"{mark} you are trash")
+    if driver.platform == "matrix":
+        link = f"https://matrix.to/#/{target.room_id}/{target.message_id}"
+        dm = await driver.adapter.private_room(ann.user_id)
+        await eventually(lambda: dm in ann.client.rooms, 15)
+        await ann.send(dm, f"!report {link} he is mean")
+        answer = await posted(driver, ann, "Thank you")
+        assert answer["room"] == dm
+    else:
+        link = f"https://discord.com/channels/{driver.guild['id']}/{target.room_id}/{target.message_id}"
+        answer = await driver.run(ann, "report", message_link=link, details="he is mean")
+        assert answer.private and answer.text.startswith("Thank you")
+    card = await posted(driver, mod, mark)
+    assert "reported by a member" in card["text"] and "zoya" not in card["text"].lower()
+    [concern] = [
+        c
+        for c in await driver.app.services["safety"].repo.listing(["open"])
+        if mark in c.view.excerpt
+    ]
+    assert concern.view.message_id == target.message_id

@@ -64,7 +64,7 @@ def setup(app: Haven) -> None:
     app.registry.extend(declare(service, reports))
     app.on_started.append(service.reconcile)
     homeserver = HomeserverReports(service)
-    app.on_started.append(homeserver.ensure_scheduled)
+    app.on_started.append(homeserver.start)
     service.homeserver = homeserver
     app.purge_hooks.append(purge_hook(service))
     app.personal_data.append(SafetyPersonalData(service))

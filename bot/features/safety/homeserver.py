@@ -33,13 +33,20 @@ class HomeserverReports:
         self.admin = True
         service.app.scheduler.register(POLL_JOB, self._job)
 
-    async def ensure_scheduled(self) -> None:
-        """Arm the next poll (one job row, replaced each time)."""
+    async def start(self) -> None:
+        """At start: one poll, which also tells whether Haven is a server admin; only then
+        is polling scheduled (so a bot without admin rights adds no job at all)."""
         if not self.service.config.homeserver_reports.enabled:
             return
-        app = self.service.app
-        if not any(a.name == "matrix" for a in app.adapters):
+        if not any(a.name == "matrix" for a in self.service.app.adapters):
             return
+        await self.poll()
+        if self.admin:
+            await self._arm()
+
+    async def _arm(self) -> None:
+        """Arm the next poll (one job row, replaced each time)."""
+        app = self.service.app
         when = app.clock.now() + self.service.config.homeserver_reports.interval
         await app.scheduler.schedule("safety:event_reports", POLL_JOB, when, {})
 
@@ -48,7 +55,7 @@ class HomeserverReports:
             await self.poll()
         finally:
             if self.admin:
-                await self.ensure_scheduled()
+                await self._arm()
 
     async def poll(self) -> int:
         """Turn new event reports into concerns; returns how many were new."""
@@ -57,8 +64,8 @@ class HomeserverReports:
         except LookupError:
             return 0
         reports = await adapter.event_reports()
+        self.admin = reports is not None
         if reports is None:
-            self.admin = False
             log.info("Haven is not a server admin: homeserver event reports are not read")
             return 0
         stored = await self.state.get(LAST_KEY)

@@ -307,10 +307,10 @@ async def test_export_erase_and_purge(app: Haven) -> None:
     assert [k.why_key for k in kept] == ["safety.kept.case"]
     assert await service.repo.count() == 1  # only the concern the case holds
     counts = await app.services["retention"].purge(T0 + timedelta(days=400))
-    assert counts["concern"] == 0 and await service.repo.count() == 1
+    assert counts["concern_with_room"] == 0 and await service.repo.count() == 1
     app.services["cases"].held.clear()
     counts = await app.services["retention"].purge(T0 + timedelta(days=400))
-    assert counts["concern"] == 1 and await service.repo.count() == 0
+    assert counts["concern_with_room"] == 1 and await service.repo.count() == 0
 
 
 async def test_open_case_with_the_real_case_files(tmp_path: Path) -> None:
@@ -323,5 +323,23 @@ async def test_open_case_with_the_real_case_files(tmp_path: Path) -> None:
         assert done.kind is ReplyKind.INFO and f"Concern #{cid} is now in case #" in done.text
         assert concern.concern_id in await app.services["cases"].held_concern_ids()
         assert (await app.services["safety"].get_concern(concern.concern_id)).status == "case"
+    finally:
+        await app.close()
+
+
+async def test_retention_rule_keeps_what_an_open_case_holds(tmp_path: Path) -> None:
+    app = await build(tmp_path / "h.db", MovableClock(T0), cases=False)
+    try:
+        service = app.services["safety"]
+        service.config = service.config.model_copy(update={"concern_rooms": False})
+        await say(app, ANN, "hatewords one")
+        await say(app, ANN, "hatewords two")
+        first, second = await service.repo.listing(["open"])
+        await run(app, MOD, MODERATOR, "concern case", concern_id=str(first.concern_id))
+        await run(app, MOD, MODERATOR, "concern dismiss", concern_id=str(second.concern_id),
+                  dismissal="not_a_concern")  # fmt: skip
+        await app.services["retention"].purge(T0 + timedelta(days=400))
+        assert await service.repo.get(first.concern_id) is not None  # the open case holds it
+        assert await service.repo.get(second.concern_id) is None
     finally:
         await app.close()

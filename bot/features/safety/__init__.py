@@ -16,7 +16,7 @@ from bot.features.safety.commands import declare
 from bot.features.safety.config import DEFAULT_PATH, load_safety_config
 from bot.features.safety.homeserver import HomeserverReports
 from bot.features.safety.observer import DetectorObserver, screened_rooms
-from bot.features.safety.privacy import SafetyPersonalData, purge_hook
+from bot.features.safety.privacy import SafetyPersonalData, purge_hook, retained
 from bot.features.safety.reports import Reports
 from bot.features.safety.repository import SafetyRepository
 from bot.features.safety.service import SafetyService
@@ -66,6 +66,7 @@ def setup(app: Haven) -> None:
     homeserver = HomeserverReports(service)
     app.on_started.append(homeserver.start)
     service.homeserver = homeserver
+    app.retained.append(retained())
     app.purge_hooks.append(purge_hook(service))
     app.personal_data.append(SafetyPersonalData(service))
     app.services["safety"] = service

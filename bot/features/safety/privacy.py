@@ -16,12 +16,25 @@ from typing import TYPE_CHECKING, Any
 from bot.core.context import RoomRef
 from bot.core.personal_data import KeptData
 from bot.features.safety.model import Status
+from bot.storage.retention import Retained
 
 if TYPE_CHECKING:
     from bot.features.safety.service import SafetyService
 
 log = logging.getLogger(__name__)
 DATA_CLASS = "concern_messages"
+# Reviewed concerns with no room of their own left to close, not held by an open case
+# (the case files' tables; the purge hook below handles concerns that still have a room).
+PURGEABLE = (
+    "status IN ('dismissed', 'case') AND thread_room_id IS NULL AND concern_id NOT IN "
+    "(SELECT k.concern_id FROM case_concern k JOIN case_file f ON f.case_id = k.case_id "
+    "WHERE f.state <> 'closed')"
+)
+
+
+def retained() -> Retained:
+    """The concern table's retention rule (its reports and false positives cascade)."""
+    return Retained("concern", DATA_CLASS, "updated_at", PURGEABLE)
 
 
 async def held_by_cases(service: SafetyService) -> set[int]:
@@ -31,7 +44,8 @@ async def held_by_cases(service: SafetyService) -> set[int]:
 
 
 def purge_hook(service: SafetyService) -> Callable[..., Any]:
-    """The daily purge step: reviewed concerns past retention go, unless a case holds them."""
+    """The daily purge step for reviewed concerns that still have a room of their own: the
+    room is closed, then the concern goes, unless an open case holds it."""
 
     async def purge(now: datetime, keep_for: Callable[[str], timedelta]) -> dict[str, int]:
         cutoff = now - keep_for(DATA_CLASS)
@@ -45,7 +59,7 @@ def purge_hook(service: SafetyService) -> Callable[..., Any]:
             await _close_thread(service, concern.card_platform, concern.thread_room_id)
             gone.append(concern_id)
         deleted = await service.repo.delete_concerns(gone)
-        return {"concern": deleted}
+        return {"concern_with_room": deleted}
 
     return purge
 

@@ -20,8 +20,10 @@ Sections (`SECTIONS`, run in order by `main`):
   alone per message (`perf_counter_ns`, and the thread's CPU time beside it), p50 / p99 /
   max over `--samples` messages drawn from the same corpus. **Target: p99 ≤ 1 ms** (wall).
 
-Another section (message-to-moderator-ping latency) belongs to the safety pipeline; add it
-as a function `bench_<name>(options) -> dict` and append it to `SECTIONS`.
+* `ping_latency`: a flagged message to the on-duty moderator's ping on a real Synapse,
+  beside a bare matrix-nio `!ping` round trip on the same server (`bench.safety_ping_bench`,
+  `--ping-rounds`); figures and ratio, no target. It starts Synapse, so it runs only when
+  named: `--only ping_latency`.
 
 Usage (from the repository root)::
 
@@ -225,10 +227,30 @@ def _p99(sorted_values: Sequence[int]) -> int:
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * 0.99))]
 
 
+def bench_ping_latency(options: argparse.Namespace) -> dict[str, Any]:
+    """Flagged message -> moderator ping on a real Synapse, beside a bare round trip
+    (`bench.safety_ping_bench`; `--ping-rounds`). Reported, not judged: no target."""
+    import asyncio
+
+    from bench.safety_ping_bench import Options, bench_ping, format_text
+
+    if "ping_latency" not in (options.only or ()):
+        # It starts Synapse and two bots: only when asked for by name.
+        return {"skipped": "run with --only ping_latency", "ok": True}
+    if hasattr(os, "sched_setaffinity"):
+        # Synapse and two bots run as children: undo the one-core pin of the sections above.
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    result = asyncio.run(bench_ping(Options(rounds=options.ping_rounds, warmup=3)))
+    if not options.quiet:
+        print(format_text(result))
+    return result
+
+
 # (name, function): main runs them in order. Append new sections here.
 SECTIONS: list[tuple[str, Callable[[argparse.Namespace], dict[str, Any]]]] = [
     ("detector_throughput", bench_detector_throughput),
     ("screen_latency", bench_screen_latency),
+    ("ping_latency", bench_ping_latency),
 ]
 
 
@@ -241,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeats", type=int, default=3, help="throughput passes; the best one counts"
     )
     parser.add_argument("--only", action="append", help="run only this section (repeatable)")
+    parser.add_argument(
+        "--ping-rounds", type=int, default=30, help="ping_latency: measured messages"
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin to one CPU")
     parser.add_argument(
         "--no-freeze",

@@ -41,6 +41,7 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "cases",
     "rooms",
     "sessions",
+    "safety",
 )
 
 

@@ -55,7 +55,8 @@ class Reply:
     """A message for the invoker or a room; `text` is already translated.
 
     `private` replies are ephemeral on Discord and go to a direct room on Matrix when
-    the command was given in a shared room.
+    the command was given in a shared room. With `spoilers`, text between `||` marks is
+    hidden until opened (Discord's own markdown; a Matrix `data-mx-spoiler` span).
     """
 
     text: str
@@ -64,3 +65,4 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     mentions: tuple[PersonRef, ...] = field(default_factory=tuple)
     attachments: tuple[Attachment, ...] = ()
+    spoilers: bool = False

@@ -557,6 +557,35 @@ class DiscordAdapter:
         dm = await user.create_dm()
         return await self.send(RoomRef(PLATFORM, str(dm.id), "", True), reply)
 
+    async def fetch_message(self, room_id: str, message_id: str) -> MessageRef | None:
+        """A message by id (e.g. one a member links to in a report), if Haven can read it."""
+        try:
+            channel = await self.channel(room_id)
+            message = await channel.fetch_message(int(message_id))
+        except (discord.HTTPException, HavenError, ValueError):
+            return None
+        return MessageRef(
+            PLATFORM,
+            room_id,
+            message_id,
+            self._identity(message.author),
+            message.content,
+            message.jump_url,
+        )
+
+    async def members_with_role(self, role: str) -> list[PersonRef]:
+        """Guild members holding the Discord roles mapped to `role`."""
+        wanted = set(self.settings.roles.get(Role(role), []))
+        found: dict[str, PersonRef] = {}
+        for guild_id in self.settings.guild_ids:
+            guild = self.client.get_guild(guild_id)
+            if guild is None:
+                continue
+            for member in guild.members:
+                if not member.bot and wanted.intersection(r.id for r in member.roles):
+                    found[str(member.id)] = self._identity(member)
+        return list(found.values())
+
 
 def _mentions(reply: Reply) -> dict[str, Any]:
     kwargs = send_kwargs(reply)

@@ -485,6 +485,7 @@ class MatrixAdapter:
         *,
         reply_to: str | None = None,
         addressee: PersonRef | None = None,
+        tx_id: str | None = None,
     ) -> str:
         text = reply.text
         if reply.buttons:
@@ -494,13 +495,13 @@ class MatrixAdapter:
             "msgtype": "m.notice",
             "body": text,
             "format": "org.matrix.custom.html",
-            "formatted_body": render_html(text, reply.mentions),
+            "formatted_body": render_html(text, reply.mentions, reply.spoilers),
             "m.mentions": {"user_ids": sorted({p.user_id for p in reply.mentions})},
         }
         if reply_to is not None:
             content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
         sent = _ok(
-            await self.client.room_send(room_id, "m.room.message", content),
+            await self.client.room_send(room_id, "m.room.message", content, tx_id=tx_id),
             nio.RoomSendResponse,
             "send",
         )
@@ -609,8 +610,61 @@ class MatrixAdapter:
         event_id = await self._send(room.room_id, reply)
         return MessageRef(PLATFORM, room.room_id, event_id)
 
+    async def send_once(self, room: RoomRef, reply: Reply, key: str) -> MessageRef:
+        """Post in a room at most once per `key`, even across a crash: the homeserver
+        answers a repeated transaction id with the event it already created."""
+        event_id = await self._send(room.room_id, reply, tx_id=key)
+        return MessageRef(PLATFORM, room.room_id, event_id)
+
     async def send_private(self, person: PersonRef, reply: Reply) -> MessageRef:
         """Post in the direct room with `person`."""
         room_id = await self.private_room(person.user_id)
         event_id = await self._send(room_id, reply)
         return MessageRef(PLATFORM, room_id, event_id)
+
+    async def fetch_message(self, room_id: str, message_id: str) -> MessageRef | None:
+        """A message by id (e.g. one a member links to in a report), if Haven can read it."""
+        response = await self.client.room_get_event(room_id, message_id)
+        if not isinstance(response, nio.RoomGetEventResponse):
+            return None
+        event = response.event
+        author = self._person(room_id, event.sender)
+        link = f"https://matrix.to/#/{room_id}/{message_id}"
+        body = getattr(event, "body", None)
+        return MessageRef(PLATFORM, room_id, message_id, author, body, link)
+
+    async def members_with_role(self, role: str) -> list[PersonRef]:
+        """Members of the space who hold `role` (by power level or the configured lists)."""
+        wanted = Role(role)
+        space = self.settings.space_id
+        users: set[str] = set(self.settings.roles.users.get(wanted, []))
+        if space and space in self.client.rooms:
+            room = self.client.rooms[space]
+            # Members are lazy-loaded: people with a role have an explicit power level.
+            for user_id in {*room.users, *room.power_levels.users}:
+                if wanted in self._roles(user_id):
+                    users.add(user_id)
+        users.discard(self.client.user_id)
+        return [PersonRef(PLATFORM, user_id) for user_id in sorted(users)]
+
+    async def event_reports(self, limit: int = 100) -> list[dict[str, Any]] | None:
+        """The homeserver's newest event reports with their events (Synapse admin API),
+        or None when Haven's account is not a server admin."""
+        base = "/_synapse/admin/v1/event_reports"
+        listing = await self._admin_get(f"{base}?dir=b&limit={limit}")
+        if listing is None:
+            return None
+        detailed = []
+        for report in listing.get("event_reports", []):
+            detailed.append(await self._admin_get(f"{base}/{report['id']}") or report)
+        return detailed
+
+    async def _admin_get(self, path: str) -> dict[str, Any] | None:
+        headers = {"Authorization": f"Bearer {self.client.access_token}"}
+        response = await self.client.send("GET", path, headers=headers)
+        try:
+            if response.status != 200:
+                return None
+            return dict(await response.json())
+        finally:
+            response.release()

@@ -14,6 +14,7 @@ _PILL = re.compile(
 _MX_REPLY = re.compile(r"<mx-reply>.*?</mx-reply>", re.IGNORECASE | re.S)
 _TAG = re.compile(r"<[^>]+>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_SPOILER = re.compile(r"\|\|(.+?)\|\|", re.S)
 
 
 def strip_reply_fallback(body: str) -> str:
@@ -38,9 +39,14 @@ def command_text(body: str, formatted_body: str | None) -> str:
     return strip_reply_fallback(body).strip()
 
 
-def render_html(text: str, mentions: Iterable[PersonRef] = ()) -> str:
-    """Escape text for `formatted_body`, turning mentioned user ids into pills."""
+def render_html(text: str, mentions: Iterable[PersonRef] = (), spoilers: bool = False) -> str:
+    """Escape text for `formatted_body`, turning mentioned user ids into pills.
+
+    With `spoilers`, `||hidden||` becomes a spoiler span clients show only when clicked.
+    """
     escaped = html.escape(text, quote=False)
+    if spoilers:
+        escaped = _SPOILER.sub(r"<span data-mx-spoiler>\1</span>", escaped)
     for person in mentions:
         uid = html.escape(person.user_id, quote=False)
         label = html.escape(person.display_name or person.user_id, quote=False)

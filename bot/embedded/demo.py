@@ -175,8 +175,15 @@ def scenes() -> list[Scene]:
     """Every scene in play order (feature scenes live in their own `demo_*` modules)."""
     from bot.embedded.demo_helpdesk import scene_help_request
     from bot.embedded.demo_rooms import scene_discussion_room
+    from bot.embedded.demo_safety import scene_safety
 
-    return [scene_welcome, scene_tournament, scene_help_request, scene_discussion_room]
+    return [
+        scene_welcome,
+        scene_tournament,
+        scene_safety,
+        scene_help_request,
+        scene_discussion_room,
+    ]
 
 
 async def _demo(data_dir: Path) -> int:

@@ -6,42 +6,16 @@ on duty is pinged in the moderator room, and the member who reported stays hidde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import nio
 
-from bot.core.detection import Category, Detection, Severity
-from bot.core.duty import Duty, OnDuty, ShiftStarted
-from bot.embedded.demo import DemoStage
 from bot.embedded.simulated_member import body
 
+if TYPE_CHECKING:
+    from bot.embedded.demo import DemoStage
+
 FLAGGED = "honestly i want to hurt myself tonight"
-
-
-class _DemoDetector:
-    """Stands in when the lexicon detector is not installed (demo only)."""
-
-    def scan(self, text: str) -> Detection:
-        if "hurt myself" in text:
-            return Detection(0.9, {Category.SELF_HARM: 0.9}, Severity.URGENT, ("hurt myself",))
-        return Detection(0.0)
-
-
-@dataclass
-class _DemoRoster:
-    """One moderator on duty, when the rota feature is not installed (demo only)."""
-
-    person_id: str
-
-    async def on_duty(self, duty: Duty, at: datetime) -> OnDuty:
-        return OnDuty((self.person_id,) if duty is Duty.MODERATOR else ())
-
-    async def next_available(self, duty: Duty, after: datetime) -> datetime | None:
-        return None
-
-    def subscribe(self, callback: ShiftStarted) -> None:
-        return None
 
 
 async def scene_safety(stage: DemoStage) -> None:
@@ -59,19 +33,7 @@ async def scene_safety(stage: DemoStage) -> None:
     finally:
         await bot.close()
     await mo.join(room)
-    mo_person = await app.people.ensure_person("matrix", mo.user_id)
-    if "rota" in app.services:
-        await stage.command("Mo", "!oncall start")
-    else:
-        app.services["rota"] = _DemoRoster(mo_person.person_id)
-    detector = service.detector
-    if detector is None or not detector.scan(FLAGGED).flagged:
-        from bot.features.safety import load_default_detector
-
-        detector = load_default_detector()
-        if detector is None or not detector.scan(FLAGGED).flagged:
-            detector = _DemoDetector()
-        service.detector = detector
+    await stage.command("Mo", "!oncall start")
 
     stage.narrate("Ann writes something worrying in the lobby; the detector only queues it")
     ann = await stage.member("Ann")

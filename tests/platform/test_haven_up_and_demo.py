@@ -121,6 +121,7 @@ def test_demo_prints_a_transcript_and_exits_zero(tmp_path: Path) -> None:
     assert "   Alice │ !ping" in out
     assert "   Haven │ Pong! Ik luister." in out
     assert "I don't know the command “teleport”." in out
+    assert "Mo's card says 'reported by a member': Cas is not named" in out
     assert "Nobody was on duty: the request waits until a youth worker comes on duty" in out
     assert "A youth worker opens a discussion room" in out
     assert "refused by the server (power levels)" in out  # before accepting the rules

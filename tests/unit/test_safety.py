@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -51,7 +52,8 @@ def test_spoilers_hide_the_excerpt_on_both_platforms() -> None:
 
 
 def test_the_lexicon_detector_is_found() -> None:
-    from bot.features.safety import load_default_detector
+    from bot.features.safety.detection import load_detector
 
-    detector = load_default_detector()
-    assert detector is not None and not detector.scan("what a lovely day").flagged
+    detector = load_detector(Path(__file__).resolve().parents[2] / "config" / "lexicons")
+    assert not detector.scan("what a lovely day").flagged
+    assert detector.scan("honestly i want to hurt myself tonight").flagged

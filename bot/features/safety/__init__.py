@@ -7,6 +7,7 @@ acknowledgement in time, the backup and then the coordinators.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.core.detection import Detector
 from bot.features.safety.commands import declare
 from bot.features.safety.config import DEFAULT_PATH, load_safety_config
+from bot.features.safety.detection import load_detector
 from bot.features.safety.homeserver import HomeserverReports
 from bot.features.safety.observer import DetectorObserver, screened_rooms
 from bot.features.safety.privacy import SafetyPersonalData, purge_hook, retained
@@ -27,18 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-# Checked by `haven check-config` (file name beside the framework file -> loader).
-CONFIG_FILES = {"safety.yaml": load_safety_config}
-
-
-def load_default_detector() -> Detector | None:
-    """The lexicon detector (`bot.features.safety.detection`), or None when not installed."""
-    try:
-        from bot.features.safety.detection import load_detector  # type: ignore[attr-defined]
-    except ImportError:
-        log.warning("no detector installed: messages are not screened (reports still work)")
-        return None
-    return load_detector()
+# Checked by `haven check-config` (file or folder beside the framework file -> loader).
+CONFIG_FILES = {"safety.yaml": load_safety_config, "lexicons": load_detector}
 
 
 def setup(app: Haven) -> None:
@@ -50,19 +42,29 @@ def setup(app: Haven) -> None:
     path = os.environ.get("HAVEN_SAFETY_CONFIG") or (beside if beside.exists() else DEFAULT_PATH)
     service = SafetyService(app, SafetyRepository(app.db), load_safety_config(path))
     reports = Reports(service)
-    loaded: list[Detector | None] = []
+    lexicons = app.settings.framework.parent / "lexicons"
+    loaded: list[Detector] = []
 
     def detector() -> Detector | None:
-        # Loaded on first use, so start-up stays fast; a test may set `service.detector`.
+        # Built off the start-up path (about a second for ~4,000 terms): a background
+        # preload once Haven serves, or on first use; a test may set `service.detector`.
         if service.detector is not None:
             return service.detector
         if not loaded:
-            loaded.append(load_default_detector())
+            loaded.append(load_detector(lexicons))
         return loaded[0]
+
+    async def preload() -> None:
+        task = asyncio.create_task(asyncio.to_thread(detector))
+        preloading.add(task)
+        task.add_done_callback(preloading.discard)
+
+    preloading: set[asyncio.Task[Detector | None]] = set()
 
     app.events.on_message(DetectorObserver(service, detector, screened_rooms(app)))
     app.registry.extend(declare(service, reports))
     app.on_started.append(service.reconcile)
+    app.on_started.append(preload)
     homeserver = HomeserverReports(service)
     app.on_started.append(homeserver.start)
     service.homeserver = homeserver

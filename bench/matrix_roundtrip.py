@@ -272,17 +272,21 @@ class Probe:
                 continue
             data = json.loads(raw)
             self._since = data["next_batch"]
-            for info in data.get("rooms", {}).get("join", {}).values():
+            for room_id, info in data.get("rooms", {}).get("join", {}).items():
                 for event in info.get("timeline", {}).get("events", []):
-                    target = in_reply_to(event)
-                    if target is None:
-                        continue
-                    found = (arrived, str(event.get("sender", "")))
-                    waiter = self._waiters.pop(target, None)
-                    if waiter is not None and not waiter.done():
-                        waiter.set_result(found)
-                    else:
-                        self._early[target] = found
+                    self.on_event(room_id, event, arrived)
+
+    def on_event(self, room_id: str, event: dict[str, Any], arrived: float) -> None:
+        """One timeline event seen at `arrived`: a reply settles the ping it answers."""
+        target = in_reply_to(event)
+        if target is None:
+            return
+        found = (arrived, str(event.get("sender", "")))
+        waiter = self._waiters.pop(target, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(found)
+        else:
+            self._early[target] = found
 
     async def ping(self, room_id: str, timeout: float) -> tuple[float, str] | None:
         """Send ``!ping`` in ``room_id``; (round trip in ms, replier), or None on timeout."""

@@ -102,6 +102,9 @@ class Haven:
         self.personal_data: list[PersonalDataSource] = []
         self.legal_holds: list[LegalHold] = []
         self.events = EventHub()
+        # Run by the long-running process only (`haven run`), before it freezes start-up
+        # objects: build what features otherwise build on first use.
+        self.warm_ups: list[Callable[[], Awaitable[None]]] = []
         self._features = tuple(features)
         self._stopped = asyncio.Event()
         self._opened = False

@@ -98,15 +98,23 @@ async def _serve(app: object) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, app.request_stop)
-    app.on_started.append(_freeze_startup_objects)
+    try:
+        await app.open()  # features set up first, so the freeze below runs after their hooks
+    except BaseException:
+        await app.close()
+        raise
+
+    async def warm_up_and_freeze() -> None:
+        # Expensive things features build lazily (the detector's automaton) are built now,
+        # then everything loaded at start-up leaves the garbage collector's scans: no GC
+        # pauses in tail latencies. Only the long-running process, never inside tests
+        # (tests load lazily, and a freeze would hide leaks).
+        for warm_up in app.warm_ups:
+            await warm_up()
+        gc.freeze()
+
+    app.on_started.append(warm_up_and_freeze)
     await app.run()
-
-
-async def _freeze_startup_objects() -> None:
-    # Everything loaded at start-up lives as long as the process: keeping it out of the
-    # garbage collector's scans removes GC pauses from tail latencies. Only for the
-    # long-running process, never inside tests (it would hide leaks).
-    gc.freeze()
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -46,8 +46,8 @@ def setup(app: Haven) -> None:
     loaded: list[Detector] = []
 
     def detector() -> Detector | None:
-        # Built off the start-up path (about a second for ~4,000 terms): a background
-        # preload once Haven serves, or on first use; a test may set `service.detector`.
+        # About a second for ~4,000 terms: built by the long-running process's warm-up,
+        # else on first use (tests); a test may set `service.detector`.
         if service.detector is not None:
             return service.detector
         if not loaded:
@@ -55,16 +55,12 @@ def setup(app: Haven) -> None:
         return loaded[0]
 
     async def preload() -> None:
-        task = asyncio.create_task(asyncio.to_thread(detector))
-        preloading.add(task)
-        task.add_done_callback(preloading.discard)
-
-    preloading: set[asyncio.Task[Detector | None]] = set()
+        await asyncio.to_thread(detector)
 
     app.events.on_message(DetectorObserver(service, detector, screened_rooms(app)))
     app.registry.extend(declare(service, reports))
     app.on_started.append(service.reconcile)
-    app.on_started.append(preload)
+    app.warm_ups.append(preload)
     homeserver = HomeserverReports(service)
     app.on_started.append(homeserver.start)
     service.homeserver = homeserver

@@ -10,25 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.dry_run import DryRunModeration
+from bot.features.safety.model import ConcernView
 from tests.support.recording_platform import RecordingPlatform
 
-
-@dataclass(frozen=True, slots=True)
-class FakeConcernView:
-    """The shape of `bot.features.safety.model.ConcernView` (never the reporter)."""
-
-    concern_id: int
-    source: str
-    categories: tuple[str, ...]
-    severity: str
-    status: str
-    platform: str | None
-    room_id: str | None
-    message_id: str | None
-    link: str | None
-    excerpt: str
-    subject_person_id: str | None
-    created_at: datetime
+FakeConcernView = ConcernView  # the real view: a fake safety service returns it
 
 
 @dataclass

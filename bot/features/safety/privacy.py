@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.context import RoomRef
 from bot.core.personal_data import KeptData
 from bot.features.safety.model import Status
+from bot.features.safety.repository import PURGEABLE
 from bot.storage.retention import Retained
 
 if TYPE_CHECKING:
@@ -23,13 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DATA_CLASS = "concern_messages"
-# Reviewed concerns with no room of their own left to close, not held by an open case
-# (the case files' tables; the purge hook below handles concerns that still have a room).
-PURGEABLE = (
-    "status IN ('dismissed', 'case') AND thread_room_id IS NULL AND concern_id NOT IN "
-    "(SELECT k.concern_id FROM case_concern k JOIN case_file f ON f.case_id = k.case_id "
-    "WHERE f.state <> 'closed')"
-)
 
 
 def retained() -> Retained:

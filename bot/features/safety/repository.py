@@ -19,6 +19,14 @@ _COLUMNS = (
 )
 _LIVE = ("open", "acknowledged")
 
+# Reviewed concerns with no room of their own left to close, not held by an open case
+# (the case files' tables; the safety purge hook handles concerns that still have a room).
+PURGEABLE = (
+    "status IN ('dismissed', 'case') AND thread_room_id IS NULL AND concern_id NOT IN "
+    "(SELECT k.concern_id FROM case_concern k JOIN case_file f ON f.case_id = k.case_id "
+    "WHERE f.state <> 'closed')"
+)
+
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v for v in (value or "").split(",") if v)
